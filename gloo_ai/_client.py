@@ -1,0 +1,293 @@
+"""`AsyncGloo`: settings (arguments, then the environment), the pool, the resources."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+import httpx
+
+from ._auth import ApiKeyAuth, ClientCredentialsAuth
+from ._config import (
+    DEFAULT_BASE_URL,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_REFRESH_BUFFER,
+    DEFAULT_TIMEOUT,
+    NOT_GIVEN,
+    Clock,
+    NotGiven,
+    SystemClock,
+)
+from ._exceptions import ConfigurationError
+from ._transport import HttpState, Transport
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .resources.chat import AsyncChat
+
+__all__ = ["AsyncGloo"]
+
+USER_AGENT = f"gloo-ai-python/{__version__}"
+
+ENV_CLIENT_ID = ("GLOO_CLIENT_ID", "GLOO_AI_CLIENT_ID")
+ENV_CLIENT_SECRET = ("GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_SECRET")
+ENV_API_KEY = ("GLOO_API_KEY", "GLOO_AI_API_KEY")
+ENV_BASE_URL = ("GLOO_BASE_URL", "GLOO_AI_BASE_URL")
+
+_NO_CREDENTIALS = (
+    "No Gloo credentials found. Set GLOO_CLIENT_ID and GLOO_CLIENT_SECRET (or their aliases "
+    "GLOO_AI_CLIENT_ID and GLOO_AI_CLIENT_SECRET) to your client credentials from Gloo AI "
+    "Studio, or GLOO_API_KEY (alias GLOO_AI_API_KEY) to an API key; or pass client_id and "
+    "client_secret, or api_key, to AsyncGloo()."
+)
+
+
+def _env(names: tuple[str, str]) -> str | None:
+    """The first non-empty variable of ``names`` (the GLOO_* name beats its GLOO_AI_* alias)."""
+    for name in names:
+        value = os.environ.get(name)
+        if value:
+            return value
+    return None
+
+
+def _validate_timeout(timeout: object) -> float | httpx.Timeout | None:
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
+        return float(timeout)
+    raise ConfigurationError(
+        f"timeout must be a number of seconds > 0, an httpx.Timeout, or None; not {timeout!r}."
+    )
+
+
+def _validate_max_retries(max_retries: object) -> int:
+    if isinstance(max_retries, int) and not isinstance(max_retries, bool) and max_retries >= 0:
+        return max_retries
+    raise ConfigurationError(f"max_retries must be a whole number >= 0, not {max_retries!r}.")
+
+
+def _validate_url(name: str, url: str) -> str:
+    url = url.strip().rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ConfigurationError(
+            f"{name} must be an http:// or https:// URL, such as {DEFAULT_BASE_URL!r}; got {url!r}."
+        )
+    return url
+
+
+class AsyncGloo:
+    """The async client of the Gloo AI API.
+
+    Credentials come from the arguments, else from the environment: ``GLOO_CLIENT_ID`` and
+    ``GLOO_CLIENT_SECRET`` (OAuth2 client credentials, exchanged for a one-hour token that is
+    cached and refreshed for you) or ``GLOO_API_KEY`` (a static key). Each ``GLOO_*`` name also
+    has a ``GLOO_AI_*`` alias, which it beats. Give one kind of credential, not both.
+
+    Use it as ``async with AsyncGloo() as client:`` or close it with `aclose`.
+
+    Args:
+        client_id: OAuth2 client id (default: ``GLOO_CLIENT_ID``).
+        client_secret: OAuth2 client secret (default: ``GLOO_CLIENT_SECRET``).
+        api_key: a static API key, sent as a bearer token (default: ``GLOO_API_KEY``).
+        base_url: the API's URL (default: ``GLOO_BASE_URL``, else
+            ``https://platform.ai.gloo.com``).
+        token_url: the token endpoint (default: ``{base_url}/oauth2/token``).
+        timeout: seconds, an `httpx.Timeout`, or None for no timeout. The default allows
+            180 s to read (reasoning models can think for over 90 s before the first token)
+            and 10 s to connect.
+        max_retries: how often a failed request is retried (connection errors, timeouts,
+            408, 429, 5xx); 0 turns retries off.
+        default_headers: headers sent with every request.
+        http_client: an `httpx.AsyncClient` to send through (for proxies, custom transports);
+            AsyncGloo then does not close it.
+        refresh_buffer: refresh a token this many seconds before it expires (at most half of
+            the token's lifetime).
+    """
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        token_url: str | None = None,
+        timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        refresh_buffer: float = DEFAULT_REFRESH_BUFFER,
+        _clock: Clock | None = None,
+    ) -> None:
+        timeout = _validate_timeout(timeout)
+        max_retries = _validate_max_retries(max_retries)
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise ConfigurationError(
+                f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}."
+            )
+        if not isinstance(refresh_buffer, (int, float)) or refresh_buffer < 0:
+            raise ConfigurationError(
+                f"refresh_buffer must be seconds >= 0, not {refresh_buffer!r}."
+            )
+        self.base_url = _validate_url(
+            "base_url", base_url or _env(ENV_BASE_URL) or DEFAULT_BASE_URL
+        )
+        clock: Clock = _clock if _clock is not None else SystemClock()
+        state = HttpState(http_client)
+        mode, first, second = self._credentials(client_id, client_secret, api_key)
+        self.auth_mode = mode
+        self.token_url: str | None = None
+        if mode == "api_key":
+            state.auth = ApiKeyAuth(first)
+        else:
+            self.token_url = _validate_url(
+                "token_url", token_url or f"{self.base_url}/oauth2/token"
+            )
+            state.auth = ClientCredentialsAuth(
+                first,
+                second,
+                self.token_url,
+                send=state.send_token_request,
+                clock=clock,
+                max_retries=max_retries,
+                refresh_buffer=float(refresh_buffer),
+                user_agent=USER_AGENT,
+            )
+        headers = {"User-Agent": USER_AGENT}
+        if default_headers:
+            headers.update(default_headers)
+        self._transport = Transport(
+            state,
+            base_url=self.base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            headers=headers,
+            clock=clock,
+        )
+
+    @staticmethod
+    def _credentials(
+        client_id: str | None, client_secret: str | None, api_key: str | None
+    ) -> tuple[str, str, str]:
+        """Pick the credentials: ("client_credentials", id, secret) or ("api_key", key, "")."""
+        if (client_id or client_secret) and api_key:
+            raise ConfigurationError(
+                "Pass either client_id and client_secret (OAuth2 client credentials) or "
+                "api_key, not both."
+            )
+        if api_key:
+            return "api_key", api_key, ""
+        if client_id or client_secret:
+            client_id = client_id or _env(ENV_CLIENT_ID)
+            client_secret = client_secret or _env(ENV_CLIENT_SECRET)
+            if not client_id or not client_secret:
+                missing = "client_id" if not client_id else "client_secret"
+                raise ConfigurationError(
+                    f"{missing} is missing: pass both client_id and client_secret "
+                    "(or set GLOO_CLIENT_ID and GLOO_CLIENT_SECRET)."
+                )
+            return "client_credentials", client_id, client_secret
+        env_id, env_secret, env_key = (
+            _env(ENV_CLIENT_ID),
+            _env(ENV_CLIENT_SECRET),
+            _env(ENV_API_KEY),
+        )
+        if (env_id or env_secret) and env_key:
+            raise ConfigurationError(
+                "Both client credentials (GLOO_CLIENT_ID / GLOO_CLIENT_SECRET or their GLOO_AI_* "
+                "aliases) and an API key (GLOO_API_KEY or GLOO_AI_API_KEY) are set in the "
+                "environment. Unset one kind, or pass the credentials you mean to AsyncGloo()."
+            )
+        if env_key:
+            return "api_key", env_key, ""
+        if env_id and env_secret:
+            return "client_credentials", env_id, env_secret
+        if env_id or env_secret:
+            missing = "GLOO_CLIENT_SECRET" if env_id else "GLOO_CLIENT_ID"
+            raise ConfigurationError(
+                f"{missing} (or its GLOO_AI_* alias) is not set, but its partner is: set both "
+                "GLOO_CLIENT_ID and GLOO_CLIENT_SECRET."
+            )
+        raise ConfigurationError(_NO_CREDENTIALS)
+
+    def __repr__(self) -> str:
+        auth = self._transport.state.auth
+        who = f", client_id={auth.client_id!r}" if isinstance(auth, ClientCredentialsAuth) else ""
+        return f"AsyncGloo(base_url={self.base_url!r}, auth={self.auth_mode!r}{who})"
+
+    @property
+    def timeout(self) -> float | httpx.Timeout | None:
+        """The default timeout of a call."""
+        return self._transport.timeout
+
+    @property
+    def max_retries(self) -> int:
+        """The default number of retries of a call."""
+        return self._transport.max_retries
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether `aclose` has closed the connection pool."""
+        return self._transport.state.is_closed
+
+    @cached_property
+    def chat(self) -> AsyncChat:
+        """Chat completions: ``client.chat.completions.create(...)``."""
+        from .resources.chat import AsyncChat
+
+        return AsyncChat(self)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+        default_headers: Mapping[str, str] | None = None,
+    ) -> AsyncGloo:
+        """A copy with other defaults that shares this client's connection pool and token.
+
+        Closing either closes the shared pool.
+
+        Args:
+            timeout: the copy's default timeout.
+            max_retries: the copy's default number of retries.
+            default_headers: headers to add to (or override in) the copy's defaults.
+        """
+        clone = copy.copy(self)
+        clone.__dict__.pop("chat", None)
+        transport = copy.copy(self._transport)
+        if not isinstance(timeout, NotGiven):
+            transport = Transport(
+                transport.state,
+                base_url=transport.base_url,
+                timeout=_validate_timeout(timeout),
+                max_retries=transport.max_retries,
+                headers=transport.headers,
+                clock=transport.clock,
+            )
+        if not isinstance(max_retries, NotGiven):
+            transport.max_retries = _validate_max_retries(max_retries)
+        if default_headers:
+            transport.headers = {**transport.headers, **default_headers}
+        clone._transport = transport
+        return clone
+
+    async def aclose(self) -> None:
+        """Close the connection pool (only if AsyncGloo created it)."""
+        await self._transport.state.aclose()
+
+    async def __aenter__(self) -> AsyncGloo:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,120 @@
+"""Defaults, the NOT_GIVEN sentinel, per-call request options and the clock."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Final, Literal, Protocol, TypeAlias, TypeVar
+
+import anyio
+import httpx
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_TIMEOUT",
+    "NOT_GIVEN",
+    "Clock",
+    "NotGiven",
+    "RequestOptions",
+    "SystemClock",
+    "Timeout",
+]
+
+Timeout: TypeAlias = httpx.Timeout
+"""`httpx.Timeout`, re-exported: per-phase timeouts (``connect``, ``read``, ``write``, ``pool``)."""
+
+DEFAULT_BASE_URL: Final = "https://platform.ai.gloo.com"
+DEFAULT_MAX_RETRIES: Final = 2
+
+# Reasoning models can think for more than 90 s before the first token arrives, and Gloo's own
+# probes allow 120 s; a read timeout of 180 s leaves room for that while still failing a stuck
+# connection. Connecting should be quick, so that phase fails fast.
+DEFAULT_TIMEOUT: Final = httpx.Timeout(180.0, connect=10.0)
+
+# The token endpoint answers quickly; Gloo's samples give it 10 s.
+DEFAULT_TOKEN_TIMEOUT: Final = httpx.Timeout(10.0)
+
+# Refresh a token this long before it expires (Gloo's samples use 60 s).
+DEFAULT_REFRESH_BUFFER: Final = 60.0
+
+DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(
+    max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30.0
+)
+
+# Backoff between retries: capped exponential with jitter.
+INITIAL_RETRY_DELAY: Final = 0.5
+MAX_RETRY_DELAY: Final = 8.0
+# The longest server-requested wait (Retry-After and friends) we honour; longer waits raise.
+MAX_RETRY_AFTER: Final = 60.0
+
+
+class NotGiven:
+    """The type of `NOT_GIVEN`: marks an argument the caller did not pass.
+
+    It differs from ``None``, which can be a meaningful value (for example ``timeout=None``
+    turns timeouts off).
+    """
+
+    _instance: NotGiven | None = None
+
+    def __new__(cls) -> NotGiven:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> Literal[False]:
+        return False
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Final = NotGiven()
+"""Sentinel for "argument not passed"; see `NotGiven`."""
+
+_T = TypeVar("_T")
+NotGivenOr: TypeAlias = _T | NotGiven
+
+
+class Clock(Protocol):
+    """Where the SDK reads the time and sleeps; tests pass a fake one."""
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes backwards (for token expiry)."""
+        ...
+
+    def time(self) -> float:
+        """Wall-clock seconds since the epoch (for ``X-RateLimit-Reset`` and HTTP dates)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait, without blocking the event loop (between retries)."""
+        ...
+
+
+class SystemClock:
+    """The real clock: `time.monotonic`, `time.time` and `anyio.sleep`."""
+
+    def monotonic(self) -> float:
+        """Seconds on the monotonic clock."""
+        return time.monotonic()
+
+    def time(self) -> float:
+        """Seconds since the epoch."""
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on whichever event loop is running (asyncio or trio)."""
+        await anyio.sleep(seconds)
+
+
+@dataclass(frozen=True)
+class RequestOptions:
+    """What one call asks of the transport, beyond its path and body."""
+
+    extra_headers: dict[str, str] | None = None
+    extra_query: dict[str, Any] | None = None
+    timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
+    max_retries: int | NotGiven = NOT_GIVEN
+    stream: bool = False

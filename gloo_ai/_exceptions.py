@@ -1,0 +1,395 @@
+"""The errors that gloo_ai raises.
+
+Every error derives from `GlooError`, so ``except gloo_ai.GlooError`` catches all of them::
+
+    GlooError
+    ├── InvalidArgumentError          a call's arguments are wrong; raised before any request
+    ├── ConfigurationError            the client's settings are wrong (credentials, URLs)
+    └── APIError                      something went wrong talking to the API
+        ├── APIStatusError            the API answered with a 4xx or 5xx status
+        │   ├── BadRequestError               400
+        │   ├── AuthenticationError           401
+        │   │   └── TokenExchangeError        the token endpoint refused the credentials
+        │   ├── PermissionDeniedError         403
+        │   ├── NotFoundError                 404
+        │   ├── ConflictError                 409
+        │   ├── UnprocessableEntityError      422
+        │   ├── RateLimitError                429
+        │   └── InternalServerError           >= 500
+        ├── APIConnectionError        no usable answer: DNS, refused, reset, dropped mid-body
+        │   ├── APITimeoutError               the request timed out
+        │   └── TokenUnavailableError         the token endpoint failed (5xx, timeout) after retries
+        ├── APIResponseValidationError    the answer did not have the documented shape
+        └── APIStreamError            the API sent an error event in the middle of a stream
+
+Status errors carry the HTTP status, the request id the server gave (``x-request-id`` or
+``request-id``), the decoded body and the Gloo error fields parsed from any of the three
+body shapes the platform uses (``code``, ``name``, ``fault``, ``retryable``, ``detail``).
+No message, ``str()`` or ``repr()`` of an error ever contains a secret or a token.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "GlooError",
+    "InternalServerError",
+    "InvalidArgumentError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "TokenExchangeError",
+    "TokenUnavailableError",
+    "UnprocessableEntityError",
+]
+
+
+class GlooError(Exception):
+    """The base of every error raised by gloo_ai."""
+
+
+class InvalidArgumentError(GlooError, ValueError):
+    """A call's arguments are invalid; nothing was sent."""
+
+
+class ConfigurationError(GlooError, ValueError):
+    """The client's settings are invalid or incomplete (for example, no credentials)."""
+
+
+class GlooErrorFields:
+    """The error fields Gloo puts in error bodies, parsed from any of its three shapes.
+
+    Attributes:
+        code: ``error.code`` (a number in the AI error object) or the top-level ``code`` string.
+        name: the symbolic name, such as ``"PROVIDER_UNAVAILABLE"``.
+        fault: ``"client"`` or ``"provider"`` where the platform says whose fault it was.
+        retryable: whether the platform says the request may be retried.
+        detail: the human-readable explanation (``detail``, ``message`` or ``error``).
+    """
+
+    __slots__ = ("code", "detail", "fault", "name", "retryable")
+
+    def __init__(self, body: object) -> None:
+        self.code: int | str | None = None
+        self.name: str | None = None
+        self.fault: str | None = None
+        self.retryable: bool | None = None
+        self.detail: str | None = None
+        if isinstance(body, dict):
+            self._parse(body)
+
+    def _parse(self, body: dict[str, Any]) -> None:
+        error = body.get("error")
+        if isinstance(error, dict):
+            # Shape 3: the AI error object, {"error": {"code": 2002, "name": ..., ...}}.
+            self.code = _int_or_str(error.get("code"))
+            self.name = _str_or_none(error.get("name")) or _str_or_none(error.get("type"))
+            self.fault = _str_or_none(error.get("fault"))
+            retryable = error.get("retryable")
+            self.retryable = retryable if isinstance(retryable, bool) else None
+            self.detail = (
+                _str_or_none(error.get("message"))
+                or _str_or_none(error.get("detail"))
+                or _detail_text(body.get("detail"))
+            )
+            return
+        # Shape 1: {"error": "Rate limit exceeded", "code": "too_many_requests"}.
+        # Shape 2: FastAPI's {"detail": "..."} or {"detail": [{"loc": ..., "msg": ...}]}.
+        self.code = _int_or_str(body.get("code"))
+        self.name = _str_or_none(body.get("name"))
+        self.fault = _str_or_none(body.get("fault"))
+        retryable = body.get("retryable")
+        self.retryable = retryable if isinstance(retryable, bool) else None
+        self.detail = (
+            _str_or_none(error)
+            or _detail_text(body.get("detail"))
+            or _str_or_none(body.get("message"))
+        )
+
+
+def _int_or_str(value: object) -> int | str | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, str)):
+        return value
+    return None
+
+
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _detail_text(detail: object) -> str | None:
+    if isinstance(detail, str):
+        return detail or None
+    if isinstance(detail, list):
+        parts = []
+        for item in detail:
+            if isinstance(item, dict):
+                loc = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
+                msg = item.get("msg", "")
+                parts.append(f"{loc}: {msg}" if loc else str(msg))
+        return "; ".join(parts) or None
+    return None
+
+
+class APIError(GlooError):
+    """Something went wrong talking to the Gloo API.
+
+    Attributes:
+        message: what went wrong and, where it can, what to do about it.
+        request: the `httpx.Request` that failed (its headers are never shown by gloo_ai).
+        body: the decoded JSON body of the answer (or its text), where there was one.
+    """
+
+    def __init__(
+        self, message: str, request: httpx.Request | None, *, body: object | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request = request
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class APIStatusError(APIError):
+    """The API answered with a 4xx or 5xx status.
+
+    Attributes:
+        response: the `httpx.Response` (its body has been read).
+        status_code: the HTTP status.
+        request_id: the ``x-request-id`` (or ``request-id``) header, where the server sent one.
+        code: Gloo's error code (numeric in the AI error object, a string in simpler bodies).
+        name: Gloo's symbolic error name, such as ``"PROVIDER_UNAVAILABLE"``.
+        fault: ``"client"`` or ``"provider"``, where Gloo says.
+        retryable: whether Gloo says a retry may succeed, where it says.
+        detail: Gloo's explanation of the error.
+        retry_after: seconds the server asked us to wait, where it asked.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object | None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, response.request, body=body)
+        self.response = response
+        self.status_code = response.status_code
+        self.request_id = request_id_of(response.headers)
+        fields = GlooErrorFields(body)
+        self.code = fields.code
+        self.name = fields.name
+        self.fault = fields.fault
+        self.retryable = fields.retryable
+        self.detail = fields.detail
+        self.retry_after = retry_after
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}({self.message!r}, status_code={self.status_code}, "
+            f"request_id={self.request_id!r})"
+        )
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed (missing fields, two routing mechanisms, bad JSON)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the token or API key is missing, expired or invalid."""
+
+
+class TokenExchangeError(AuthenticationError):
+    """The token endpoint refused the client credentials (400, 401 or 403).
+
+    ``status_code`` is the token endpoint's status. Check ``GLOO_CLIENT_ID`` and
+    ``GLOO_CLIENT_SECRET`` (or the arguments you passed); the secret is never shown.
+    """
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the credentials are valid but may not use this resource, publisher or model."""
+
+
+class NotFoundError(APIStatusError):
+    """404: the resource does not exist."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's current state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request is well formed but a value is out of range or unknown."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests, or the plan's spending limit is reached."""
+
+
+class InternalServerError(APIStatusError):
+    """A 5xx status: the platform or a model provider failed."""
+
+
+class APIConnectionError(APIError):
+    """No usable answer arrived: the connection failed, was refused, or dropped mid-body."""
+
+    def __init__(
+        self, message: str = "Connection error.", *, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request)
+
+
+class APITimeoutError(APIConnectionError):
+    """The request timed out. Raise the ``timeout`` for slow (reasoning) models."""
+
+    def __init__(
+        self, message: str = "Request timed out.", *, request: httpx.Request | None = None
+    ) -> None:
+        super().__init__(message, request=request)
+
+
+class TokenUnavailableError(APIConnectionError):
+    """The token endpoint failed (5xx, timeout, connection error) after every retry.
+
+    Attributes:
+        status_code: the token endpoint's last status, or ``None`` if no answer arrived.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request: httpx.Request | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.status_code = status_code
+
+
+class APIResponseValidationError(APIError):
+    """The API answered 2xx but the body did not have the documented shape.
+
+    Attributes:
+        response: the `httpx.Response`, where there was one.
+        status_code: its HTTP status.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: httpx.Response,
+        body: object | None = None,
+    ) -> None:
+        super().__init__(message, response.request, body=body)
+        self.response = response
+        self.status_code = response.status_code
+
+
+class APIStreamError(APIError):
+    """The API sent an error event after a stream had started (``data: {"error": ...}``).
+
+    Attributes:
+        code: Gloo's error code.
+        name: Gloo's symbolic error name.
+        fault: ``"client"`` or ``"provider"``, where Gloo says.
+        retryable: whether Gloo says a retry may succeed.
+        detail: Gloo's explanation.
+    """
+
+    def __init__(self, message: str, request: httpx.Request | None, *, body: object) -> None:
+        super().__init__(message, request, body=body)
+        fields = GlooErrorFields(body)
+        self.code = fields.code
+        self.name = fields.name
+        self.fault = fields.fault
+        self.retryable = fields.retryable
+        self.detail = fields.detail
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+_HINTS: dict[int, str] = {
+    401: "Check your credentials (GLOO_CLIENT_ID/GLOO_CLIENT_SECRET or GLOO_API_KEY).",
+    403: "These credentials may not use this resource, publisher or model.",
+    429: "Slow down, or check your plan's spending limit in Gloo AI Studio.",
+}
+
+
+def request_id_of(headers: httpx.Headers) -> str | None:
+    """Return the request id the server sent, if any."""
+    value: str | None = headers.get("x-request-id") or headers.get("request-id")
+    return value
+
+
+def decode_body(response: httpx.Response) -> object | None:
+    """Decode a read response body as JSON, falling back to its text (or None if empty)."""
+    content = response.content
+    if not content:
+        return None
+    try:
+        body: object = json.loads(content)
+    except ValueError:
+        return response.text
+    return body
+
+
+def make_status_error(
+    response: httpx.Response,
+    *,
+    body: object | None,
+    retry_after: float | None = None,
+    note: str = "",
+) -> APIStatusError:
+    """Build the error for a 4xx/5xx response, given its decoded body."""
+    status = response.status_code
+    cls = _STATUS_ERRORS.get(status) or (InternalServerError if status >= 500 else APIStatusError)
+    fields = GlooErrorFields(body)
+    parts = [f"Error code: {status}"]
+    label = " ".join(str(p) for p in (fields.code, fields.name) if p is not None)
+    if label:
+        parts.append(f"({label})")
+    message = " ".join(parts)
+    if fields.detail:
+        message += f" - {_shorten(fields.detail)}"
+    elif isinstance(body, str) and body.strip():
+        message += f" - {_shorten(body.strip())}"
+    hint = _HINTS.get(status)
+    if hint:
+        message += f". {hint}"
+    if note:
+        message += f" {note}"
+    return cls(message, response=response, body=body, retry_after=retry_after)
+
+
+def _shorten(text: str, limit: int = 500) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"

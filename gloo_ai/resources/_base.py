@@ -1,0 +1,118 @@
+"""What every resource shares: access to the client's transport, parsing, raw responses."""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+import pydantic
+
+from .._config import RequestOptions
+from .._exceptions import APIResponseValidationError, InvalidArgumentError, request_id_of
+from .._models import GlooModel
+from .._response import APIResponse
+from .._streaming import AsyncStream
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .._client import AsyncGloo
+
+__all__ = ["AsyncAPIResource", "invalid_arguments", "raw_response_wrapper"]
+
+_M = TypeVar("_M", bound=GlooModel)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+# Set by a ``with_raw_response`` view for the duration of one call.
+_RAW: contextvars.ContextVar[bool] = contextvars.ContextVar("gloo_ai_raw", default=False)
+
+
+class AsyncAPIResource:
+    """Base of the resources (``client.chat.completions`` and so on)."""
+
+    def __init__(self, client: AsyncGloo) -> None:
+        self._client = client
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: object | None,
+        options: RequestOptions,
+        parse: Callable[[httpx.Response], _R],
+    ) -> _R:
+        raw = _RAW.get()
+        response = await self._client._transport.request(method, path, body=body, options=options)
+        if raw:
+            return APIResponse(response, functools.partial(parse, response))  # type: ignore[return-value]
+        return parse(response)
+
+
+def parse_model(cls: type[_M]) -> Callable[[httpx.Response], _M]:
+    """A parser of a read JSON body into ``cls``, raising `APIResponseValidationError`."""
+
+    def parse(response: httpx.Response) -> _M:
+        try:
+            model = cls.model_validate_json(response.content)
+        except pydantic.ValidationError as exc:
+            raise APIResponseValidationError(
+                f"The API answered HTTP {response.status_code} with a body that is not a "
+                f"{cls.__name__}: {_summary(exc)}",
+                response=response,
+                body=_safe_body(response),
+            ) from exc
+        model._request_id = request_id_of(response.headers)
+        return model
+
+    return parse
+
+
+def parse_stream(cls: type[_M]) -> Callable[[httpx.Response], AsyncStream[_M]]:
+    """A parser of an unread SSE response into an `AsyncStream` of ``cls``."""
+
+    def parse(response: httpx.Response) -> AsyncStream[_M]:
+        return AsyncStream(response=response, cast_to=cls)
+
+    return parse
+
+
+def _safe_body(response: httpx.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _summary(exc: pydantic.ValidationError) -> str:
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False)[:5]:
+        loc = ".".join(str(p) for p in error["loc"])
+        parts.append(f"{loc}: {error['msg']}" if loc else error["msg"])
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def invalid_arguments(where: str, exc: pydantic.ValidationError) -> InvalidArgumentError:
+    """Turn a request model's validation error into a clear `InvalidArgumentError`."""
+    return InvalidArgumentError(f"Invalid arguments for {where}: {_summary(exc)}")
+
+
+def raw_response_wrapper(
+    func: Callable[_P, Awaitable[Any]],
+) -> Callable[_P, Awaitable[APIResponse[Any]]]:
+    """Make a resource method return the `APIResponse` instead of the parsed result."""
+
+    @functools.wraps(func)
+    async def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> APIResponse[Any]:
+        token = _RAW.set(True)
+        try:
+            result: APIResponse[Any] = await func(*args, **kwargs)
+        finally:
+            _RAW.reset(token)
+        return result
+
+    return wrapped

@@ -1,0 +1,24 @@
+"""``client.chat``: chat completions v2 and the deprecated v1."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from .._base import AsyncAPIResource
+from .completions import AsyncCompletions, AsyncCompletionsV1
+
+__all__ = ["AsyncChat", "AsyncCompletions", "AsyncCompletionsV1"]
+
+
+class AsyncChat(AsyncAPIResource):
+    """``client.chat``."""
+
+    @cached_property
+    def completions(self) -> AsyncCompletions:
+        """Chat completions v2 (``/ai/v2/chat/completions``), with Gloo's routing."""
+        return AsyncCompletions(self._client)
+
+    @cached_property
+    def completions_v1(self) -> AsyncCompletionsV1:
+        """The deprecated chat completions v1 (``/ai/v1/chat/completions``)."""
+        return AsyncCompletionsV1(self._client)

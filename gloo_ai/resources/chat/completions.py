@@ -1,0 +1,487 @@
+"""``client.chat.completions`` (v2) and ``client.chat.completions_v1`` (deprecated v1)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
+
+import pydantic
+from pydantic import BaseModel
+
+from ..._config import NOT_GIVEN, NotGiven, RequestOptions
+from ..._exceptions import InvalidArgumentError
+from ..._streaming import AsyncStream
+from ...types.chat import (
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+    ChatCompletionToolParam,
+    ModelFamily,
+    StreamOptions,
+    ToolChoice,
+    Tradition,
+)
+from ...types.chat.params import (
+    ChatCompletionMessageParam,
+    CompletionCreateParams,
+    CompletionV1CreateParams,
+    ToolCallFunctionParam,
+    ToolCallParam,
+)
+from .._base import (
+    AsyncAPIResource,
+    invalid_arguments,
+    parse_model,
+    parse_stream,
+    raw_response_wrapper,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = [
+    "AsyncCompletions",
+    "AsyncCompletionsV1",
+    "MessageInput",
+    "ToolInput",
+]
+
+V2_PATH = "/ai/v2/chat/completions"
+V1_PATH = "/ai/v1/chat/completions"
+
+MessageInput: TypeAlias = ChatCompletionMessageParam | ChatCompletionMessage | Mapping[str, Any]
+"""A message: a typed message model, an assistant message from a response, or a plain dict."""
+
+ToolInput: TypeAlias = ChatCompletionToolParam | Mapping[str, Any]
+"""A tool definition: a `ChatCompletionToolParam` or a plain dict of the same shape."""
+
+_ChatResult: TypeAlias = ChatCompletion | AsyncStream[ChatCompletionChunk]
+
+
+def _message_input(message: object) -> object:
+    if isinstance(message, ChatCompletionMessage):
+        return AssistantMessage(
+            content=message.content,
+            refusal=message.refusal,
+            tool_calls=[
+                ToolCallParam(
+                    id=call.id,
+                    function=ToolCallFunctionParam(
+                        name=call.function.name, arguments=call.function.arguments
+                    ),
+                )
+                for call in message.tool_calls
+            ]
+            if message.tool_calls
+            else None,
+        )
+    if isinstance(message, (BaseModel, Mapping)):
+        return message
+    raise InvalidArgumentError(
+        f"Each message must be a dict or a message model, not {type(message).__name__}: "
+        'for example {"role": "user", "content": "Hello"}.'
+    )
+
+
+def _given(**fields: object) -> dict[str, object]:
+    return {k: v for k, v in fields.items() if v is not None and not isinstance(v, NotGiven)}
+
+
+def routing_fields(
+    auto_routing: bool | NotGiven | None,
+    model: str | NotGiven | None,
+    model_family: str | NotGiven | None,
+) -> dict[str, object]:
+    """Gloo's routing rule: exactly one of auto_routing=True, model, model_family.
+
+    None of them means auto routing, Gloo's recommended mode. With ``model`` or
+    ``model_family``, ``auto_routing: false`` is sent explicitly, as Gloo's docs do.
+    """
+    chosen = []
+    if auto_routing is True:
+        chosen.append("auto_routing=True")
+    if isinstance(model, str):
+        chosen.append(f"model={model!r}")
+    if isinstance(model_family, str):
+        chosen.append(f"model_family={model_family!r}")
+    if len(chosen) > 1:
+        raise InvalidArgumentError(
+            "Gloo routes a request by exactly one mechanism, but this call passed "
+            f"{' and '.join(chosen)}. Pass only one of auto_routing=True, model=... or "
+            "model_family=... (or none of them for auto routing)."
+        )
+    if isinstance(model, str):
+        return {"auto_routing": False, "model": model}
+    if isinstance(model_family, str):
+        return {"auto_routing": False, "model_family": model_family}
+    if auto_routing is False:
+        raise InvalidArgumentError(
+            "auto_routing=False needs model=... or model_family=... to say which model to "
+            "use; omit auto_routing to let Gloo choose."
+        )
+    return {"auto_routing": True}
+
+
+def _options(
+    *,
+    stream: bool,
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, object] | None,
+    timeout: float | httpx.Timeout | NotGiven | None,
+    max_retries: int | NotGiven,
+) -> RequestOptions:
+    if not isinstance(max_retries, NotGiven) and (
+        not isinstance(max_retries, int) or max_retries < 0
+    ):
+        raise InvalidArgumentError(f"max_retries must be a whole number >= 0, not {max_retries!r}.")
+    return RequestOptions(
+        extra_headers=dict(extra_headers) if extra_headers else None,
+        extra_query=dict(extra_query) if extra_query else None,
+        timeout=timeout,
+        max_retries=max_retries,
+        stream=stream,
+    )
+
+
+def _body(
+    where: str,
+    params_cls: type[pydantic.BaseModel],
+    fields: dict[str, object],
+    extra_body: Mapping[str, object] | None,
+) -> dict[str, Any]:
+    messages = fields.get("messages")
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Iterable):
+        raise InvalidArgumentError(
+            f"{where}: messages must be a list of messages, for example "
+            '[{"role": "user", "content": "Hello"}].'
+        )
+    fields["messages"] = [_message_input(m) for m in messages]
+    try:
+        params = params_cls.model_validate(fields)
+    except pydantic.ValidationError as exc:
+        raise invalid_arguments(where, exc) from None
+    body = params.model_dump(mode="json", exclude_none=True)
+    if extra_body:
+        body.update(extra_body)
+    return body
+
+
+class AsyncCompletions(AsyncAPIResource):
+    """Chat completions v2: ``POST /ai/v2/chat/completions``, with Gloo's routing."""
+
+    @property
+    def with_raw_response(self) -> AsyncCompletionsWithRawResponse:
+        """The same methods, returning the `APIResponse` (status, headers, request id)."""
+        return AsyncCompletionsWithRawResponse(self)
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        auto_routing: bool | NotGiven = ...,
+        model: str | NotGiven = ...,
+        model_family: ModelFamily | NotGiven = ...,
+        tradition: Tradition | NotGiven = ...,
+        temperature: float | NotGiven = ...,
+        max_tokens: int | NotGiven = ...,
+        tools: Iterable[ToolInput] | NotGiven = ...,
+        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        stream: Literal[False] | NotGiven = ...,
+        stream_options: StreamOptions | Mapping[str, Any] | NotGiven = ...,
+        response_format: Mapping[str, Any] | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | NotGiven | None = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        auto_routing: bool | NotGiven = ...,
+        model: str | NotGiven = ...,
+        model_family: ModelFamily | NotGiven = ...,
+        tradition: Tradition | NotGiven = ...,
+        temperature: float | NotGiven = ...,
+        max_tokens: int | NotGiven = ...,
+        tools: Iterable[ToolInput] | NotGiven = ...,
+        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        stream: Literal[True],
+        stream_options: StreamOptions | Mapping[str, Any] | NotGiven = ...,
+        response_format: Mapping[str, Any] | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | NotGiven | None = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> AsyncStream[ChatCompletionChunk]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        auto_routing: bool | NotGiven = ...,
+        model: str | NotGiven = ...,
+        model_family: ModelFamily | NotGiven = ...,
+        tradition: Tradition | NotGiven = ...,
+        temperature: float | NotGiven = ...,
+        max_tokens: int | NotGiven = ...,
+        tools: Iterable[ToolInput] | NotGiven = ...,
+        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        stream: bool,
+        stream_options: StreamOptions | Mapping[str, Any] | NotGiven = ...,
+        response_format: Mapping[str, Any] | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | NotGiven | None = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
+
+    async def create(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        auto_routing: bool | NotGiven = NOT_GIVEN,
+        model: str | NotGiven = NOT_GIVEN,
+        model_family: ModelFamily | NotGiven = NOT_GIVEN,
+        tradition: Tradition | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        max_tokens: int | NotGiven = NOT_GIVEN,
+        tools: Iterable[ToolInput] | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        stream_options: StreamOptions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        response_format: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        """Create a chat completion (``POST /ai/v2/chat/completions``).
+
+        Gloo routes each request by exactly one mechanism: ``auto_routing=True`` (the default
+        when none is given: Gloo picks the model), ``model`` (a Gloo model id such as
+        ``"gloo-openai-gpt-5-mini"``) or ``model_family`` (``"openai"``, ``"anthropic"``,
+        ``"google"``, ``"open source"``). Passing two raises `InvalidArgumentError` before
+        anything is sent.
+
+        Args:
+            messages: the conversation: dicts or message models with role ``system``,
+                ``user``, ``assistant`` or ``tool``; at least one.
+            auto_routing: let Gloo choose the model for the request.
+            model: a Gloo model id (see the model catalog).
+            model_family: a model family; Gloo picks the model within it.
+            tradition: ``"evangelical"``, ``"catholic"``, ``"mainline"`` or
+                ``"not_faith_specific"``; omit it for a general Christian perspective.
+            temperature: 0 to 2.
+            max_tokens: at least 1; reasoning models need about 1024 or more.
+            tools: function tools the model may call.
+            tool_choice: ``"none"``, ``"auto"``, ``"required"``, or
+                ``{"type": "function", "function": {"name": ...}}`` (OpenAI's form, which
+                Gloo does not document).
+            stream: return an `AsyncStream` of `ChatCompletionChunk` instead.
+            stream_options: ``{"include_usage": True}`` adds a final usage-only chunk.
+            response_format: for example ``{"type": "json_schema", "json_schema": {...}}``.
+            extra_headers: headers to add to this request.
+            extra_query: query parameters to add to this request.
+            extra_body: fields to add to the JSON body (for fields this SDK does not know).
+            timeout: this call's timeout, overriding the client's.
+            max_retries: this call's retries, overriding the client's.
+
+        Returns:
+            A `ChatCompletion`, or an `AsyncStream[ChatCompletionChunk]` with ``stream=True``.
+
+        Raises:
+            InvalidArgumentError: the arguments are invalid; nothing was sent.
+            APIStatusError: the API answered with an error status (a subclass per status).
+            APIConnectionError: no answer arrived (`APITimeoutError` on a timeout).
+        """
+        is_stream = stream is True
+        fields = _given(
+            messages=messages,
+            tradition=tradition,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            tools=tools if isinstance(tools, NotGiven) else list(tools),
+            tool_choice=tool_choice,
+            stream=stream if isinstance(stream, bool) else None,
+            stream_options=stream_options,
+            response_format=response_format,
+        )
+        fields.update(routing_fields(auto_routing, model, model_family))
+        body = _body("chat.completions.create", CompletionCreateParams, fields, extra_body)
+        options = _options(
+            stream=is_stream,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        result: _ChatResult = await self._request(
+            "POST",
+            V2_PATH,
+            body=body,
+            options=options,
+            parse=parse_stream(ChatCompletionChunk) if is_stream else parse_model(ChatCompletion),
+        )
+        return result
+
+
+class AsyncCompletionsWithRawResponse:
+    """``client.chat.completions.with_raw_response``: methods that return `APIResponse`."""
+
+    def __init__(self, completions: AsyncCompletions) -> None:
+        self.create = raw_response_wrapper(completions.create)
+
+
+class AsyncCompletionsV1(AsyncAPIResource):
+    """Deprecated chat completions v1: ``POST /ai/v1/chat/completions``.
+
+    V1 takes Bedrock-style model ids such as ``"us.meta.llama3-3-70b-instruct-v1:0"`` and has
+    no routing, ``tradition`` or routing metadata. Every call emits a `DeprecationWarning`;
+    move to `AsyncCompletions.create` (v2).
+    """
+
+    @property
+    def with_raw_response(self) -> AsyncCompletionsV1WithRawResponse:
+        """The same methods, returning the `APIResponse` (status, headers, request id)."""
+        return AsyncCompletionsV1WithRawResponse(self)
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        model: str | NotGiven = ...,
+        temperature: float | NotGiven = ...,
+        max_tokens: int | NotGiven = ...,
+        tools: Iterable[ToolInput] | NotGiven = ...,
+        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        stream: Literal[False] | NotGiven = ...,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | NotGiven | None = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> ChatCompletion: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        model: str | NotGiven = ...,
+        temperature: float | NotGiven = ...,
+        max_tokens: int | NotGiven = ...,
+        tools: Iterable[ToolInput] | NotGiven = ...,
+        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        stream: Literal[True],
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | NotGiven | None = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> AsyncStream[ChatCompletionChunk]: ...
+
+    @overload
+    async def create(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        model: str | NotGiven = ...,
+        temperature: float | NotGiven = ...,
+        max_tokens: int | NotGiven = ...,
+        tools: Iterable[ToolInput] | NotGiven = ...,
+        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        stream: bool,
+        extra_headers: Mapping[str, str] | None = ...,
+        extra_query: Mapping[str, object] | None = ...,
+        extra_body: Mapping[str, object] | None = ...,
+        timeout: float | httpx.Timeout | NotGiven | None = ...,
+        max_retries: int | NotGiven = ...,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]: ...
+
+    async def create(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        model: str | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        max_tokens: int | NotGiven = NOT_GIVEN,
+        tools: Iterable[ToolInput] | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        stream: bool | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        """Create a chat completion on the deprecated v1 endpoint.
+
+        Args:
+            messages: the conversation (roles ``system``, ``user``, ``assistant``, ``tool``).
+            model: a Bedrock-style id; the platform's default is
+                ``"us.meta.llama3-3-70b-instruct-v1:0"``.
+            temperature: 0 to 1.
+            max_tokens: at least 1.
+            tools: function tools the model may call.
+            tool_choice: ``"none"``, ``"auto"``, ``"required"`` or a named function.
+            stream: return an `AsyncStream` of `ChatCompletionChunk` instead.
+            extra_headers: headers to add to this request.
+            extra_query: query parameters to add to this request.
+            extra_body: fields to add to the JSON body.
+            timeout: this call's timeout, overriding the client's.
+            max_retries: this call's retries, overriding the client's.
+
+        Returns:
+            A `ChatCompletion`, or an `AsyncStream[ChatCompletionChunk]` with ``stream=True``.
+        """
+        warnings.warn(
+            "Gloo's chat completions v1 endpoint is deprecated: use "
+            "client.chat.completions.create() (v2) with a gloo-* model id or auto routing.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        is_stream = stream is True
+        fields = _given(
+            messages=messages,
+            model=model,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            tools=tools if isinstance(tools, NotGiven) else list(tools),
+            tool_choice=tool_choice,
+            stream=stream if isinstance(stream, bool) else None,
+        )
+        body = _body("chat.completions_v1.create", CompletionV1CreateParams, fields, extra_body)
+        options = _options(
+            stream=is_stream,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        result: _ChatResult = await self._request(
+            "POST",
+            V1_PATH,
+            body=body,
+            options=options,
+            parse=parse_stream(ChatCompletionChunk) if is_stream else parse_model(ChatCompletion),
+        )
+        return result
+
+
+class AsyncCompletionsV1WithRawResponse:
+    """``client.chat.completions_v1.with_raw_response``: methods that return `APIResponse`."""
+
+    def __init__(self, completions: AsyncCompletionsV1) -> None:
+        self.create = raw_response_wrapper(completions.create)

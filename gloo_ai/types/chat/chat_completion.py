@@ -1,0 +1,100 @@
+"""The response of a (non-streaming) chat completion, with Gloo's routing metadata."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypeAlias
+
+from ..._models import GlooModel
+
+__all__ = [
+    "ChatCompletion",
+    "ChatCompletionMessage",
+    "ChatCompletionMessageToolCall",
+    "Choice",
+    "CompletionUsage",
+    "FinishReason",
+    "Function",
+    "RoutingMechanism",
+]
+
+FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filter"] | str
+"""Why the model stopped; values this SDK does not know yet are kept as strings."""
+
+RoutingMechanism: TypeAlias = (
+    Literal["auto_routing", "model_family", "direct_model_selection"] | str
+)
+"""How Gloo chose the model; values this SDK does not know yet are kept as strings."""
+
+
+class Function(GlooModel):
+    """The function a tool call asks for. ``arguments`` is a JSON string: parse it."""
+
+    name: str
+    arguments: str = ""
+
+
+class ChatCompletionMessageToolCall(GlooModel):
+    """One tool call in an assistant message."""
+
+    id: str
+    type: Literal["function"] | str = "function"
+    function: Function
+
+
+class ChatCompletionMessage(GlooModel):
+    """The assistant's message: text, tool calls, or a refusal.
+
+    ``refusal`` is set (with ``finish_reason == "content_filter"``) when the platform declines
+    to answer; ``content`` may then be ``None``.
+    """
+
+    role: Literal["assistant"] | str = "assistant"
+    content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[ChatCompletionMessageToolCall] | None = None
+
+
+class Choice(GlooModel):
+    """One answer of a completion."""
+
+    index: int = 0
+    message: ChatCompletionMessage
+    finish_reason: FinishReason | None = None
+    logprobs: Any = None
+
+
+class CompletionUsage(GlooModel):
+    """Token counts. The cache fields appear only where Gloo reports them."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    cache_tokens: int | None = None
+    cache_hit_rate: float | None = None
+    cache_read_input_tokens: int | None = None
+    completion_tokens_details: dict[str, Any] | None = None
+    prompt_tokens_details: dict[str, Any] | None = None
+
+
+class ChatCompletion(GlooModel):
+    """A chat completion: OpenAI's shape plus Gloo's routing metadata.
+
+    ``routing_tier`` and ``routing_confidence`` are present only for ``auto_routing`` and
+    ``model_family`` routing; ``tradition`` only when the request set one.
+    """
+
+    id: str
+    object: str = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: CompletionUsage | None = None
+    provider: str | None = None
+    model_family: str | None = None
+    auto_routing: bool | None = None
+    routing_mechanism: RoutingMechanism | None = None
+    routing_tier: str | None = None
+    routing_confidence: float | None = None
+    tradition: str | None = None
+    service_tier: str | None = None
+    system_fingerprint: str | None = None

@@ -1,0 +1,155 @@
+"""Request models for chat completions. Plain dicts of the same shape are accepted too."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import Field
+
+from ..._models import RequestModel
+
+__all__ = [
+    "AssistantMessage",
+    "ChatCompletionMessageParam",
+    "ChatCompletionToolParam",
+    "FunctionDefinition",
+    "ModelFamily",
+    "StreamOptions",
+    "SystemMessage",
+    "ToolCallFunctionParam",
+    "ToolCallParam",
+    "ToolChoice",
+    "ToolMessage",
+    "Tradition",
+    "UserMessage",
+]
+
+Tradition = Literal["evangelical", "catholic", "mainline", "not_faith_specific"]
+"""The faith tradition an answer should reflect; omit it for a general Christian perspective."""
+
+ModelFamily: TypeAlias = Literal["openai", "anthropic", "google", "open source"] | str
+"""A model family for ``model_family`` routing (matched case-insensitively by Gloo)."""
+
+MessageContent: TypeAlias = str | list[dict[str, Any]]
+
+
+class SystemMessage(RequestModel):
+    """Instructions for the model."""
+
+    role: Literal["system"] = "system"
+    content: MessageContent
+    name: str | None = None
+
+
+class UserMessage(RequestModel):
+    """What the user says."""
+
+    role: Literal["user"] = "user"
+    content: MessageContent
+    name: str | None = None
+
+
+class ToolCallFunctionParam(RequestModel):
+    """The function of a tool call, as sent back in an assistant message."""
+
+    name: str
+    arguments: str
+
+
+class ToolCallParam(RequestModel):
+    """A tool call the assistant made, as sent back in the conversation."""
+
+    id: str
+    type: Literal["function"] = "function"
+    function: ToolCallFunctionParam
+
+
+class AssistantMessage(RequestModel):
+    """A previous answer of the assistant: text, or the tool calls it made."""
+
+    role: Literal["assistant"] = "assistant"
+    content: MessageContent | None = None
+    name: str | None = None
+    refusal: str | None = None
+    tool_calls: list[ToolCallParam] | None = None
+
+
+class ToolMessage(RequestModel):
+    """The result of a tool call, answering the call with id ``tool_call_id``."""
+
+    role: Literal["tool"] = "tool"
+    content: MessageContent
+    tool_call_id: str
+
+
+ChatCompletionMessageParam = Annotated[
+    SystemMessage | UserMessage | AssistantMessage | ToolMessage,
+    Field(discriminator="role"),
+]
+"""Any message of a conversation (``role`` is ``system``, ``user``, ``assistant`` or ``tool``)."""
+
+
+class FunctionDefinition(RequestModel):
+    """A function the model may call: its name, description and JSON Schema parameters."""
+
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class ChatCompletionToolParam(RequestModel):
+    """A tool offered to the model (OpenAI's function-tool shape)."""
+
+    type: Literal["function"] = "function"
+    function: FunctionDefinition
+
+
+class _NamedFunction(RequestModel):
+    name: str
+
+
+class NamedToolChoice(RequestModel):
+    """Force a call of one named function (OpenAI's form; not in Gloo's docs)."""
+
+    type: Literal["function"] = "function"
+    function: _NamedFunction
+
+
+ToolChoice: TypeAlias = Literal["none", "auto", "required"] | NamedToolChoice
+"""``"none"``, ``"auto"``, ``"required"``, or a named function to force."""
+
+
+class StreamOptions(RequestModel):
+    """Streaming options; ``include_usage=True`` adds a final usage-only chunk."""
+
+    include_usage: bool | None = None
+
+
+class CompletionCreateParams(RequestModel):
+    """Validates the fields of a v2 completion request (routing is checked separately)."""
+
+    messages: list[ChatCompletionMessageParam] = Field(min_length=1)
+    auto_routing: bool | None = None
+    model: str | None = Field(default=None, min_length=1)
+    model_family: ModelFamily | None = Field(default=None, min_length=1)
+    tradition: Tradition | None = None
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, ge=1)
+    tools: list[ChatCompletionToolParam] | None = None
+    tool_choice: ToolChoice | None = None
+    stream: bool | None = None
+    stream_options: StreamOptions | None = None
+    response_format: dict[str, Any] | None = None
+
+
+class CompletionV1CreateParams(RequestModel):
+    """Validates the fields of a deprecated v1 completion request."""
+
+    messages: list[ChatCompletionMessageParam] = Field(min_length=1)
+    model: str | None = Field(default=None, min_length=1)
+    temperature: float | None = Field(default=None, ge=0, le=1)
+    max_tokens: int | None = Field(default=None, ge=1)
+    tools: list[ChatCompletionToolParam] | None = None
+    tool_choice: ToolChoice | None = None
+    stream: bool | None = None
