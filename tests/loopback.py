@@ -1,0 +1,203 @@
+"""A scriptable HTTP/1.1 server on 127.0.0.1, in a thread, that counts connections.
+
+It runs beside any event loop (asyncio or trio), keeps connections alive like a real server,
+and can answer in pieces (SSE), stall, or drop the connection in the middle of a body. Tests
+script replies per path and then assert on ``connections_opened`` and ``open_connections``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import socketserver
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Reply:
+    """One scripted answer.
+
+    ``chunks`` sends the body in pieces with chunked transfer encoding; ``drop_after`` closes
+    the connection after that many chunks (or, without chunks, after half the body) without
+    finishing the body.
+    """
+
+    status: int = 200
+    body: bytes | str | dict[str, object] | list[object] = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    chunks: list[bytes | str] | None = None
+    drop_after: int | None = None
+
+    def payload(self) -> bytes:
+        if isinstance(self.body, (dict, list)):
+            return json.dumps(self.body).encode()
+        if isinstance(self.body, str):
+            return self.body.encode()
+        return self.body
+
+
+@dataclass
+class Seen:
+    """A request the server received."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 429: "Too Many Requests"}
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    server: _Server
+
+    def setup(self) -> None:
+        with self.server.lock:
+            self.server.owner.connections_opened += 1
+            self.server.owner.open_connections += 1
+
+    def finish(self) -> None:
+        with self.server.lock:
+            self.server.owner.open_connections -= 1
+
+    def handle(self) -> None:
+        sock: socket.socket = self.request
+        reader = sock.makefile("rb")
+        try:
+            while True:
+                line = reader.readline()
+                if not line:
+                    return
+                method, path, _ = line.decode("latin-1").split(" ", 2)
+                headers: dict[str, str] = {}
+                while True:
+                    h = reader.readline().decode("latin-1")
+                    if h in ("\r\n", "\n", ""):
+                        break
+                    k, _, v = h.partition(":")
+                    headers[k.strip().lower()] = v.strip()
+                length = int(headers.get("content-length", "0") or 0)
+                body = reader.read(length) if length else b""
+                owner = self.server.owner
+                owner.seen.append(Seen(method, path.split("?")[0], headers, body))
+                reply = owner.next_reply(path.split("?")[0])
+                if not self._send(sock, reply):
+                    return
+                if headers.get("connection", "").lower() == "close":
+                    return
+        except (ConnectionError, OSError):
+            return
+        finally:
+            reader.close()
+
+    def _send(self, sock: socket.socket, reply: Reply) -> bool:
+        reason = _REASONS.get(reply.status, "Status")
+        head = [f"HTTP/1.1 {reply.status} {reason}"]
+        headers = {"content-type": "application/json", **reply.headers}
+        if reply.chunks is not None:
+            headers["transfer-encoding"] = "chunked"
+        else:
+            headers["content-length"] = str(len(reply.payload()))
+        head += [f"{k}: {v}" for k, v in headers.items()]
+        sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        if reply.chunks is None:
+            payload = reply.payload()
+            if reply.drop_after is not None:
+                sock.sendall(payload[: len(payload) // 2])
+                _hard_close(sock)
+                return False
+            sock.sendall(payload)
+            return True
+        for i, chunk in enumerate(reply.chunks):
+            if reply.drop_after is not None and i >= reply.drop_after:
+                _hard_close(sock)
+                return False
+            data = chunk.encode() if isinstance(chunk, str) else chunk
+            sock.sendall(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        sock.sendall(b"0\r\n\r\n")
+        return True
+
+
+def _hard_close(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    sock.close()
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, owner: LoopbackServer) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.owner = owner
+        self.lock = threading.Lock()
+
+
+class LoopbackServer:
+    """Start with `start`, script with `add`, read `seen`, stop with `stop`.
+
+    A path with no scripted reply left answers with the path's default (see `default`), or
+    404.
+    """
+
+    def __init__(self) -> None:
+        self.connections_opened = 0
+        self.open_connections = 0
+        self.seen: list[Seen] = []
+        self._replies: dict[str, deque[Reply]] = defaultdict(deque)
+        self._defaults: dict[str, Reply] = {}
+        self._lock = threading.Lock()
+        self._server = _Server(self)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def add(self, path: str, *replies: Reply) -> None:
+        """Queue replies for ``path``, answered in order."""
+        with self._lock:
+            self._replies[path].extend(replies)
+
+    def default(self, path: str, reply: Reply) -> None:
+        """Answer ``path`` with ``reply`` whenever nothing is queued for it."""
+        with self._lock:
+            self._defaults[path] = reply
+
+    def next_reply(self, path: str) -> Reply:
+        with self._lock:
+            queue = self._replies.get(path)
+            if queue:
+                return queue.popleft()
+            return self._defaults.get(path, Reply(404, {"detail": "Not Found"}))
+
+    def count(self, path: str) -> int:
+        """How many requests arrived for ``path``."""
+        return sum(1 for s in self.seen if s.path == path)
+
+    def wait_closed(self, open_at_most: int = 0, timeout: float = 5.0) -> int:
+        """Wait (briefly) until the server has seen connections close; return the open count.
+
+        Closing is asynchronous across the socket, so this polls; it is a wait for an event,
+        not a timing assertion.
+        """
+        deadline = time.monotonic() + timeout
+        while self.open_connections > open_at_most and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.open_connections
