@@ -122,6 +122,24 @@ class GlooErrorFields:
         )
 
 
+class _GlooFieldsMixin:
+    """Gives an error the Gloo error fields parsed from its body."""
+
+    code: int | str | None
+    name: str | None
+    fault: str | None
+    retryable: bool | None
+    detail: str | None
+
+    def _set_gloo_fields(self, body: object) -> None:
+        fields = GlooErrorFields(body)
+        self.code = fields.code
+        self.name = fields.name
+        self.fault = fields.fault
+        self.retryable = fields.retryable
+        self.detail = fields.detail
+
+
 def _int_or_str(value: object) -> int | str | None:
     if isinstance(value, bool):
         return None
@@ -169,7 +187,7 @@ class APIError(GlooError):
         return f"{type(self).__name__}({self.message!r})"
 
 
-class APIStatusError(APIError):
+class APIStatusError(_GlooFieldsMixin, APIError):
     """The API answered with a 4xx or 5xx status.
 
     Attributes:
@@ -196,12 +214,7 @@ class APIStatusError(APIError):
         self.response = response
         self.status_code = response.status_code
         self.request_id = request_id_of(response.headers)
-        fields = GlooErrorFields(body)
-        self.code = fields.code
-        self.name = fields.name
-        self.fault = fields.fault
-        self.retryable = fields.retryable
-        self.detail = fields.detail
+        self._set_gloo_fields(body)
         self.retry_after = retry_after
 
     def __repr__(self) -> str:
@@ -307,7 +320,7 @@ class APIResponseValidationError(APIError):
         self.status_code = response.status_code
 
 
-class APIStreamError(APIError):
+class APIStreamError(_GlooFieldsMixin, APIError):
     """The API sent an error event after a stream had started (``data: {"error": ...}``).
 
     Attributes:
@@ -320,12 +333,7 @@ class APIStreamError(APIError):
 
     def __init__(self, message: str, request: httpx.Request | None, *, body: object) -> None:
         super().__init__(message, request, body=body)
-        fields = GlooErrorFields(body)
-        self.code = fields.code
-        self.name = fields.name
-        self.fault = fields.fault
-        self.retryable = fields.retryable
-        self.detail = fields.detail
+        self._set_gloo_fields(body)
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {

@@ -168,7 +168,40 @@ def _body(
     return body
 
 
-class AsyncCompletions(AsyncAPIResource):
+class _CompletionsBase(AsyncAPIResource):
+    async def _send(
+        self,
+        path: str,
+        where: str,
+        params_cls: type[pydantic.BaseModel],
+        fields: dict[str, object],
+        *,
+        extra_body: Mapping[str, object] | None,
+        stream: bool,
+        extra_headers: Mapping[str, str] | None,
+        extra_query: Mapping[str, object] | None,
+        timeout: float | httpx.Timeout | NotGiven | None,
+        max_retries: int | NotGiven,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        body = _body(where, params_cls, fields, extra_body)
+        options = _options(
+            stream=stream,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        result: _ChatResult = await self._request(
+            "POST",
+            path,
+            body=body,
+            options=options,
+            parse=parse_stream(ChatCompletionChunk) if stream else parse_model(ChatCompletion),
+        )
+        return result
+
+
+class AsyncCompletions(_CompletionsBase):
     """Chat completions v2: ``POST /ai/v2/chat/completions``, with Gloo's routing."""
 
     @property
@@ -305,7 +338,6 @@ class AsyncCompletions(AsyncAPIResource):
             APIStatusError: the API answered with an error status (a subclass per status).
             APIConnectionError: no answer arrived (`APITimeoutError` on a timeout).
         """
-        is_stream = stream is True
         fields = _given(
             messages=messages,
             tradition=tradition,
@@ -318,22 +350,18 @@ class AsyncCompletions(AsyncAPIResource):
             response_format=response_format,
         )
         fields.update(routing_fields(auto_routing, model, model_family))
-        body = _body("chat.completions.create", CompletionCreateParams, fields, extra_body)
-        options = _options(
-            stream=is_stream,
+        return await self._send(
+            V2_PATH,
+            "chat.completions.create",
+            CompletionCreateParams,
+            fields,
+            extra_body=extra_body,
+            stream=stream is True,
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
         )
-        result: _ChatResult = await self._request(
-            "POST",
-            V2_PATH,
-            body=body,
-            options=options,
-            parse=parse_stream(ChatCompletionChunk) if is_stream else parse_model(ChatCompletion),
-        )
-        return result
 
 
 class AsyncCompletionsWithRawResponse:
@@ -343,7 +371,7 @@ class AsyncCompletionsWithRawResponse:
         self.create = raw_response_wrapper(completions.create)
 
 
-class AsyncCompletionsV1(AsyncAPIResource):
+class AsyncCompletionsV1(_CompletionsBase):
     """Deprecated chat completions v1: ``POST /ai/v1/chat/completions``.
 
     V1 takes Bedrock-style model ids such as ``"us.meta.llama3-3-70b-instruct-v1:0"`` and has
@@ -452,7 +480,6 @@ class AsyncCompletionsV1(AsyncAPIResource):
             DeprecationWarning,
             stacklevel=2,
         )
-        is_stream = stream is True
         fields = _given(
             messages=messages,
             model=model,
@@ -462,22 +489,18 @@ class AsyncCompletionsV1(AsyncAPIResource):
             tool_choice=tool_choice,
             stream=stream if isinstance(stream, bool) else None,
         )
-        body = _body("chat.completions_v1.create", CompletionV1CreateParams, fields, extra_body)
-        options = _options(
-            stream=is_stream,
+        return await self._send(
+            V1_PATH,
+            "chat.completions_v1.create",
+            CompletionV1CreateParams,
+            fields,
+            extra_body=extra_body,
+            stream=stream is True,
             extra_headers=extra_headers,
             extra_query=extra_query,
             timeout=timeout,
             max_retries=max_retries,
         )
-        result: _ChatResult = await self._request(
-            "POST",
-            V1_PATH,
-            body=body,
-            options=options,
-            parse=parse_stream(ChatCompletionChunk) if is_stream else parse_model(ChatCompletion),
-        )
-        return result
 
 
 class AsyncCompletionsV1WithRawResponse:

@@ -9,6 +9,7 @@ from .chat_completion import (
     FinishReason,
     Function,
     RoutingMechanism,
+    RoutingMetadata,
 )
 from .chat_completion_chunk import (
     ChatCompletionChunk,
@@ -54,6 +55,7 @@ __all__ = [
     "ModelFamily",
     "NamedToolChoice",
     "RoutingMechanism",
+    "RoutingMetadata",
     "StreamOptions",
     "SystemMessage",
     "ToolCallFunctionParam",

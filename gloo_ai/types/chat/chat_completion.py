@@ -15,6 +15,7 @@ __all__ = [
     "FinishReason",
     "Function",
     "RoutingMechanism",
+    "RoutingMetadata",
 ]
 
 FinishReason: TypeAlias = Literal["stop", "length", "tool_calls", "content_filter"] | str
@@ -76,19 +77,13 @@ class CompletionUsage(GlooModel):
     prompt_tokens_details: dict[str, Any] | None = None
 
 
-class ChatCompletion(GlooModel):
-    """A chat completion: OpenAI's shape plus Gloo's routing metadata.
+class RoutingMetadata(GlooModel):
+    """Gloo's routing metadata, on completions and on stream chunks.
 
     ``routing_tier`` and ``routing_confidence`` are present only for ``auto_routing`` and
     ``model_family`` routing; ``tradition`` only when the request set one.
     """
 
-    id: str
-    object: str = "chat.completion"
-    created: int
-    model: str
-    choices: list[Choice]
-    usage: CompletionUsage | None = None
     provider: str | None = None
     model_family: str | None = None
     auto_routing: bool | None = None
@@ -96,5 +91,16 @@ class ChatCompletion(GlooModel):
     routing_tier: str | None = None
     routing_confidence: float | None = None
     tradition: str | None = None
+    usage: CompletionUsage | None = None
+
+
+class ChatCompletion(RoutingMetadata):
+    """A chat completion: OpenAI's shape plus Gloo's routing metadata (`RoutingMetadata`)."""
+
+    id: str
+    object: str = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
     service_tier: str | None = None
     system_fingerprint: str | None = None

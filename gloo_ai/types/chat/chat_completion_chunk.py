@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..._models import GlooModel
-from .chat_completion import CompletionUsage, FinishReason, RoutingMechanism
+from .chat_completion import FinishReason, RoutingMetadata
 
 __all__ = [
     "ChatCompletionChunk",
@@ -52,7 +52,7 @@ class ChunkChoice(GlooModel):
     logprobs: Any = None
 
 
-class ChatCompletionChunk(GlooModel):
+class ChatCompletionChunk(RoutingMetadata):
     """A streamed chunk.
 
     The last chunk, sent only with ``stream_options={"include_usage": True}``, has empty
@@ -65,11 +65,4 @@ class ChatCompletionChunk(GlooModel):
     created: int | None = None
     model: str | None = None
     choices: list[ChunkChoice] = Field(default_factory=list)
-    usage: CompletionUsage | None = None
-    provider: str | None = None
-    model_family: str | None = None
-    routing_mechanism: RoutingMechanism | None = None
-    routing_tier: str | None = None
-    routing_confidence: float | None = None
-    tradition: str | None = None
     ttft_ms: float | None = None
