@@ -5,6 +5,7 @@ No I/O happens here, so every rule is tested with plain values.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json
 from collections.abc import Mapping
@@ -65,7 +66,9 @@ def server_wait(headers: Mapping[str, str], now: float) -> float | None:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             when = None
-        if when is not None and when.tzinfo is not None:
+        if when is not None:
+            if when.tzinfo is None:  # the obsolete asctime form carries no zone: it is GMT
+                when = when.replace(tzinfo=datetime.timezone.utc)
             return max(when.timestamp() - now, 0.0)
     value = headers.get("x-ratelimit-reset")
     if value is not None:

@@ -133,7 +133,7 @@ def _options(
     max_retries: int | NotGiven,
 ) -> RequestOptions:
     if not isinstance(max_retries, NotGiven) and (
-        not isinstance(max_retries, int) or max_retries < 0
+        not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0
     ):
         raise InvalidArgumentError(f"max_retries must be a whole number >= 0, not {max_retries!r}.")
     return RequestOptions(
