@@ -21,6 +21,8 @@ from ._config import (
     Clock,
     NotGiven,
     SystemClock,
+    check_max_retries,
+    check_timeout,
 )
 from ._exceptions import ConfigurationError
 from ._transport import HttpState, Transport
@@ -56,19 +58,11 @@ def _env(names: tuple[str, str]) -> str | None:
 
 
 def _validate_timeout(timeout: object) -> float | httpx.Timeout | None:
-    if timeout is None or isinstance(timeout, httpx.Timeout):
-        return timeout
-    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
-        return float(timeout)
-    raise ConfigurationError(
-        f"timeout must be a number of seconds > 0, an httpx.Timeout, or None; not {timeout!r}."
-    )
+    return check_timeout(timeout, ConfigurationError)
 
 
 def _validate_max_retries(max_retries: object) -> int:
-    if isinstance(max_retries, int) and not isinstance(max_retries, bool) and max_retries >= 0:
-        return max_retries
-    raise ConfigurationError(f"max_retries must be a whole number >= 0, not {max_retries!r}.")
+    return check_max_retries(max_retries, ConfigurationError)
 
 
 def _validate_url(name: str, url: str) -> str:

@@ -118,3 +118,21 @@ class RequestOptions:
     timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
     stream: bool = False
+
+
+def check_timeout(timeout: object, error: type[Exception]) -> float | httpx.Timeout | None:
+    """Return a valid timeout (seconds > 0, an `httpx.Timeout`, or None) or raise ``error``."""
+    if timeout is None or isinstance(timeout, httpx.Timeout):
+        return timeout
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
+        return float(timeout)
+    raise error(
+        f"timeout must be a number of seconds > 0, an httpx.Timeout, or None; not {timeout!r}."
+    )
+
+
+def check_max_retries(max_retries: object, error: type[Exception]) -> int:
+    """Return a valid number of retries (a whole number >= 0) or raise ``error``."""
+    if isinstance(max_retries, int) and not isinstance(max_retries, bool) and max_retries >= 0:
+        return max_retries
+    raise error(f"max_retries must be a whole number >= 0, not {max_retries!r}.")

@@ -135,20 +135,37 @@ class HttpState:
 
 
 def _abandon(http: httpx.AsyncClient) -> None:
-    """Drop the sockets of a pool whose event loop has finished, without that loop."""
-    pool = getattr(http, "_transport", None)
-    pool = getattr(pool, "_pool", None)
+    """Close the sockets of a pool whose event loop has finished, without that loop.
+
+    The pool's connections cannot be closed the normal way (that needs their loop), and left
+    alone their sockets would leak until garbage collection. This reaches into httpcore and
+    anyio internals, so every step is optional: at worst a socket is left to the collector.
+    """
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
     for connection in list(getattr(pool, "connections", ())):
         stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
-        sock = None
-        if stream is not None:
-            try:
-                sock = stream.get_extra_info("socket")
-            except Exception:  # pragma: no cover - best effort
-                sock = None
-        if sock is not None:
-            with contextlib.suppress(OSError):
+        with contextlib.suppress(Exception):
+            _close_stream_socket(stream)
+
+
+def _close_stream_socket(stream: object) -> None:
+    # httpcore's stream wraps anyio's (TLS wraps a socket stream); anyio's asyncio socket
+    # stream holds an asyncio transport, which holds the socket.
+    for _ in range(4):
+        transport = getattr(stream, "_transport", None)
+        if isinstance(transport, asyncio.Transport):
+            sock = getattr(transport, "_sock", None)
+            if sock is not None:
+                transport._sock = None  # type: ignore[attr-defined]
                 sock.close()
+            return
+        sock = getattr(stream, "socket", None)  # trio's SocketStream
+        if sock is not None and hasattr(sock, "close") and not hasattr(stream, "_stream"):
+            sock.close()
+            return
+        stream = getattr(stream, "_stream", None) or getattr(stream, "transport_stream", None)
+        if stream is None:
+            return
 
 
 class Transport:

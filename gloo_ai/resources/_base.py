@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from collections.abc import Awaitable, Callable
+import sys
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pydantic
 
-from .._config import RequestOptions
+from .._config import NotGiven, RequestOptions, check_max_retries, check_timeout
 from .._exceptions import APIResponseValidationError, InvalidArgumentError, request_id_of
 from .._models import GlooModel
 from .._response import APIResponse
@@ -20,7 +22,13 @@ if TYPE_CHECKING:
 
     from .._client import AsyncGloo
 
-__all__ = ["AsyncAPIResource", "invalid_arguments", "raw_response_wrapper"]
+__all__ = [
+    "AsyncAPIResource",
+    "invalid_arguments",
+    "raw_response_wrapper",
+    "request_options",
+    "warn_deprecated",
+]
 
 _M = TypeVar("_M", bound=GlooModel)
 _P = ParamSpec("_P")
@@ -94,6 +102,38 @@ def _summary(exc: pydantic.ValidationError) -> str:
         parts.append(f"{loc}: {error['msg']}" if loc else error["msg"])
     more = exc.error_count() - len(parts)
     return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def request_options(
+    *,
+    stream: bool = False,
+    extra_headers: Mapping[str, str] | None,
+    extra_query: Mapping[str, object] | None,
+    timeout: float | httpx.Timeout | NotGiven | None,
+    max_retries: int | NotGiven,
+) -> RequestOptions:
+    """Check a call's options (raising `InvalidArgumentError`) and bundle them."""
+    return RequestOptions(
+        extra_headers=dict(extra_headers) if extra_headers else None,
+        extra_query=dict(extra_query) if extra_query else None,
+        timeout=timeout
+        if isinstance(timeout, NotGiven)
+        else check_timeout(timeout, InvalidArgumentError),
+        max_retries=max_retries
+        if isinstance(max_retries, NotGiven)
+        else check_max_retries(max_retries, InvalidArgumentError),
+        stream=stream,
+    )
+
+
+def warn_deprecated(message: str) -> None:
+    """Emit a `DeprecationWarning` attributed to the first caller outside gloo_ai."""
+    frame = sys._getframe(1)  # the caller of this function: stacklevel 2
+    level = 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("gloo_ai."):
+        frame = frame.f_back  # type: ignore[assignment]
+        level += 1
+    warnings.warn(message, DeprecationWarning, stacklevel=level)
 
 
 def invalid_arguments(where: str, exc: pydantic.ValidationError) -> InvalidArgumentError:

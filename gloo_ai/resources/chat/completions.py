@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import pydantic
 from pydantic import BaseModel
 
-from ..._config import NOT_GIVEN, NotGiven, RequestOptions
+from ..._config import NOT_GIVEN, NotGiven
 from ..._exceptions import InvalidArgumentError
 from ..._streaming import AsyncStream
 from ...types.chat import (
@@ -36,6 +35,8 @@ from .._base import (
     parse_model,
     parse_stream,
     raw_response_wrapper,
+    request_options,
+    warn_deprecated,
 )
 
 if TYPE_CHECKING:
@@ -124,27 +125,6 @@ def routing_fields(
     return {"auto_routing": True}
 
 
-def _options(
-    *,
-    stream: bool,
-    extra_headers: Mapping[str, str] | None,
-    extra_query: Mapping[str, object] | None,
-    timeout: float | httpx.Timeout | NotGiven | None,
-    max_retries: int | NotGiven,
-) -> RequestOptions:
-    if not isinstance(max_retries, NotGiven) and (
-        not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0
-    ):
-        raise InvalidArgumentError(f"max_retries must be a whole number >= 0, not {max_retries!r}.")
-    return RequestOptions(
-        extra_headers=dict(extra_headers) if extra_headers else None,
-        extra_query=dict(extra_query) if extra_query else None,
-        timeout=timeout,
-        max_retries=max_retries,
-        stream=stream,
-    )
-
-
 def _body(
     where: str,
     params_cls: type[pydantic.BaseModel],
@@ -184,7 +164,7 @@ class _CompletionsBase(AsyncAPIResource):
         max_retries: int | NotGiven,
     ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         body = _body(where, params_cls, fields, extra_body)
-        options = _options(
+        options = request_options(
             stream=stream,
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -474,11 +454,9 @@ class AsyncCompletionsV1(_CompletionsBase):
         Returns:
             A `ChatCompletion`, or an `AsyncStream[ChatCompletionChunk]` with ``stream=True``.
         """
-        warnings.warn(
+        warn_deprecated(
             "Gloo's chat completions v1 endpoint is deprecated: use "
-            "client.chat.completions.create() (v2) with a gloo-* model id or auto routing.",
-            DeprecationWarning,
-            stacklevel=2,
+            "client.chat.completions.create() (v2) with a gloo-* model id or auto routing."
         )
         fields = _given(
             messages=messages,

@@ -1,0 +1,203 @@
+"""The public surface: ``gloo_ai.__all__`` is pinned, documented, typed and versioned."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.metadata
+import inspect
+import itertools
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import gloo_ai
+import gloo_ai.types.chat
+
+PACKAGE_DIR = Path(gloo_ai.__file__).parent
+
+EXPECTED_ALL = [
+    "APIConnectionError",
+    "APIError",
+    "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APIStreamError",
+    "APITimeoutError",
+    "AsyncGloo",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "GlooError",
+    "InternalServerError",
+    "InvalidArgumentError",
+    "NOT_GIVEN",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "Timeout",
+    "TokenExchangeError",
+    "TokenUnavailableError",
+    "UnprocessableEntityError",
+    "__version__",
+]
+
+EXPECTED_CHAT_ALL = [
+    "AssistantMessage",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionMessage",
+    "ChatCompletionMessageParam",
+    "ChatCompletionMessageToolCall",
+    "ChatCompletionToolParam",
+    "Choice",
+    "ChoiceDelta",
+    "ChoiceDeltaToolCall",
+    "ChoiceDeltaToolCallFunction",
+    "ChunkChoice",
+    "CompletionUsage",
+    "FinishReason",
+    "Function",
+    "FunctionDefinition",
+    "ModelFamily",
+    "NamedToolChoice",
+    "RoutingMechanism",
+    "RoutingMetadata",
+    "StreamOptions",
+    "SystemMessage",
+    "ToolCallFunctionParam",
+    "ToolCallParam",
+    "ToolChoice",
+    "ToolMessage",
+    "Tradition",
+    "UserMessage",
+]
+
+
+def attribute_docstrings(package: Path) -> dict[str, str]:
+    """Module-level ``NAME = ...`` assignments followed by a string literal, in a package."""
+    found: dict[str, str] = {}
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        body = tree.body
+        for node, following in itertools.pairwise(body):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                target = node.targets[0]
+            elif isinstance(node, ast.AnnAssign):
+                target = node.target
+            else:
+                continue
+            if not isinstance(target, ast.Name):
+                continue
+            if (
+                isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant)
+                and isinstance(following.value.value, str)
+            ):
+                found[target.id] = following.value.value
+    return found
+
+
+def documentation_of(module: ModuleType, name: str) -> str:
+    """The docstring of a public name: its own for classes and functions, else the attribute
+    docstring under its definition (type aliases cannot carry a ``__doc__`` of their own)."""
+    obj = getattr(module, name)
+    if inspect.isclass(obj) or inspect.isfunction(obj):
+        return inspect.getdoc(obj) or ""
+    if isinstance(obj, gloo_ai.NotGiven):
+        return inspect.getdoc(gloo_ai.NotGiven) or ""
+    return attribute_docstrings(PACKAGE_DIR).get(name, "")
+
+
+def test_all_is_pinned() -> None:
+    assert sorted(gloo_ai.__all__) == EXPECTED_ALL
+
+
+def test_all_has_no_duplicates() -> None:
+    assert len(gloo_ai.__all__) == len(set(gloo_ai.__all__))
+
+
+@pytest.mark.parametrize("name", EXPECTED_ALL)
+def test_every_public_name_is_importable(name: str) -> None:
+    module = importlib.import_module("gloo_ai")
+    assert hasattr(module, name)
+    namespace: dict[str, object] = {}
+    exec(f"from gloo_ai import {name}", namespace)
+    assert namespace[name] is getattr(gloo_ai, name)
+
+
+@pytest.mark.parametrize("name", [n for n in EXPECTED_ALL if n != "__version__"])
+def test_every_public_name_is_documented(name: str) -> None:
+    assert documentation_of(gloo_ai, name).strip(), f"gloo_ai.{name} has no docstring"
+
+
+def test_not_given_is_documented_and_falsy() -> None:
+    assert (gloo_ai.NotGiven.__doc__ or "").strip()
+    assert isinstance(gloo_ai.NOT_GIVEN, gloo_ai.NotGiven)
+    assert gloo_ai.NotGiven() is gloo_ai.NOT_GIVEN
+    assert not gloo_ai.NOT_GIVEN
+    assert repr(gloo_ai.NOT_GIVEN) == "NOT_GIVEN"
+
+
+def test_public_classes_document_their_public_methods() -> None:
+    for name in ("AsyncGloo", "AsyncStream", "APIResponse"):
+        cls = getattr(gloo_ai, name)
+        for attr, member in vars(cls).items():
+            if attr.startswith("_"):
+                continue
+            target = member.fget if isinstance(member, property) else member
+            target = getattr(target, "func", target)  # cached_property
+            if callable(target):
+                assert (target.__doc__ or "").strip(), f"{name}.{attr} has no docstring"
+
+
+def test_the_module_is_documented() -> None:
+    assert (gloo_ai.__doc__ or "").strip()
+    assert "AsyncGloo" in (gloo_ai.__doc__ or "")
+
+
+def test_version_matches_the_installed_distribution() -> None:
+    assert isinstance(gloo_ai.__version__, str)
+    assert gloo_ai.__version__ == importlib.metadata.version("gloo-ai")
+
+
+def test_version_is_pep_440_like() -> None:
+    parts = gloo_ai.__version__.split(".")
+    assert len(parts) >= 3
+    assert all(p.isdigit() for p in parts[:2])
+
+
+def test_py_typed_marker_exists() -> None:
+    assert (PACKAGE_DIR / "py.typed").is_file()
+
+
+def test_error_hierarchy_is_public() -> None:
+    assert issubclass(gloo_ai.APIError, gloo_ai.GlooError)
+    assert issubclass(gloo_ai.APIStatusError, gloo_ai.APIError)
+    assert issubclass(gloo_ai.TokenExchangeError, gloo_ai.AuthenticationError)
+    assert issubclass(gloo_ai.APITimeoutError, gloo_ai.APIConnectionError)
+    assert issubclass(gloo_ai.TokenUnavailableError, gloo_ai.APIConnectionError)
+    assert issubclass(gloo_ai.InvalidArgumentError, gloo_ai.GlooError)
+    assert issubclass(gloo_ai.ConfigurationError, gloo_ai.GlooError)
+
+
+def test_chat_types_all_is_pinned() -> None:
+    assert sorted(gloo_ai.types.chat.__all__) == EXPECTED_CHAT_ALL
+
+
+@pytest.mark.parametrize("name", EXPECTED_CHAT_ALL)
+def test_every_chat_type_is_importable(name: str) -> None:
+    namespace: dict[str, object] = {}
+    exec(f"from gloo_ai.types.chat import {name}", namespace)
+    assert namespace[name] is getattr(gloo_ai.types.chat, name)
+
+
+@pytest.mark.parametrize("name", EXPECTED_CHAT_ALL)
+def test_every_chat_type_is_documented(name: str) -> None:
+    assert documentation_of(gloo_ai.types.chat, name).strip(), (
+        f"gloo_ai.types.chat.{name} has no docstring"
+    )
