@@ -10,8 +10,9 @@ goes back to the pool.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -60,33 +61,40 @@ class SSEDecoder:
         self._id: str | None = None
         self._retry: int | None = None
         self._first = True
+        self._after_cr = False
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
         """Decode a piece of the body; return the events it completed."""
-        return self._lines(self._decoder.decode(chunk), final=False)
+        return self._lines(self._decoder.decode(chunk))
 
     def flush(self) -> list[ServerSentEvent]:
         """End of body: return any event still pending (even without its blank line)."""
-        events = self._lines(self._decoder.decode(b"", final=True), final=True)
+        events = self._lines(self._decoder.decode(b"", final=True))
         if self._buffer:
             self._line(self._buffer, events)
             self._buffer = ""
         self._dispatch(events)
         return events
 
-    def _lines(self, text: str, *, final: bool) -> list[ServerSentEvent]:
+    def _lines(self, text: str) -> list[ServerSentEvent]:
         if self._first and text:
             self._first = False
             if text.startswith("\ufeff"):
                 text = text[1:]
+        if self._after_cr and text:
+            # The last piece ended with "\r", already taken as a line end: a "\n" that
+            # follows belongs to it.
+            if text.startswith("\n"):
+                text = text[1:]
+            self._after_cr = False
+        if not text:
+            return []
         buffer = self._buffer + text
-        # A trailing "\r" may be the first half of "\r\n": keep it until more arrives.
-        cut = len(buffer) - 1 if buffer.endswith("\r") and not final else len(buffer)
-        work, rest = buffer[:cut], buffer[cut:]
-        if "\r" in work:
-            work = work.replace("\r\n", "\n").replace("\r", "\n")
-        lines = work.split("\n")
-        self._buffer = lines.pop() + rest
+        if "\r" in buffer:
+            self._after_cr = buffer.endswith("\r")
+            buffer = buffer.replace("\r\n", "\n").replace("\r", "\n")
+        lines = buffer.split("\n")
+        self._buffer = lines.pop()
         events: list[ServerSentEvent] = []
         for line in lines:
             self._line(line, events)
@@ -108,7 +116,7 @@ class SSEDecoder:
         elif name == "id":
             if "\0" not in value:
                 self._id = value
-        elif name == "retry" and value.isdigit():
+        elif name == "retry" and value.isascii() and value.isdigit():
             self._retry = int(value)
 
     def _dispatch(self, events: list[ServerSentEvent]) -> None:
@@ -164,23 +172,33 @@ class AsyncStream(Generic[_T]):
         """Stop reading and release the connection. Safe to call more than once."""
         self._closed = True
         await self.response.aclose()
+        with contextlib.suppress(RuntimeError):  # it may be running in another task
+            await self._iterator.aclose()
 
-    async def _iterate(self) -> AsyncIterator[_T]:
+    async def _iterate(self) -> AsyncGenerator[_T, None]:
         import httpx
 
         request = self.response.request
         decoder = SSEDecoder()
+        done = False
         try:
             try:
+                self._check_content_type()
                 async for chunk in self.response.aiter_bytes():
+                    if done:
+                        continue  # read past [DONE] to the end, so the connection is reused
                     for event in decoder.feed(chunk):
                         if event.data == "[DONE]":
+                            done = True
+                            break
+                        if self._closed:
                             return
                         yield self._parse(event)
-                for event in decoder.flush():
-                    if event.data == "[DONE]":
-                        return
-                    yield self._parse(event)
+                if not done:
+                    for event in decoder.flush():
+                        if event.data == "[DONE]" or self._closed:
+                            return
+                        yield self._parse(event)
             except httpx.TimeoutException as exc:
                 raise APITimeoutError(
                     "The stream timed out waiting for the next event.", request=request
@@ -194,6 +212,17 @@ class AsyncStream(Generic[_T]):
                 ) from exc
         finally:
             await self.response.aclose()
+
+    def _check_content_type(self) -> None:
+        content_type = self.response.headers.get("content-type", "")
+        if not content_type.startswith("application/json"):
+            return
+        # A JSON answer to a streaming request: an error, or a server that ignored "stream".
+        raise APIResponseValidationError(
+            "Expected an event stream (text/event-stream) but the API answered with JSON. "
+            "Call create() without stream=True to get the whole completion.",
+            response=self.response,
+        )
 
     def _parse(self, event: ServerSentEvent) -> _T:
         try:

@@ -65,7 +65,11 @@ def completion_json(content: str = "Hello!", **extra: object) -> dict[str, objec
         "routing_tier": "tier_2",
         "routing_confidence": 0.557,
         "choices": [
-            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": content},
+            }
         ],
         "usage": {"prompt_tokens": 125, "completion_tokens": 78, "total_tokens": 203},
     }

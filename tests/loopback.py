@@ -7,6 +7,7 @@ script replies per path and then assert on ``connections_opened`` and ``open_con
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import socketserver
@@ -66,6 +67,8 @@ class _Handler(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         sock: socket.socket = self.request
+        # Send each piece at once (no Nagle delay), as a streaming server does.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         reader = sock.makefile("rb")
         try:
             while True:
@@ -123,10 +126,8 @@ class _Handler(socketserver.BaseRequestHandler):
 
 
 def _hard_close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()
 
 
