@@ -187,3 +187,24 @@ def test_module_level_client_works_across_two_trio_runs(
     assert loopback.count(V2_PATH) == 2
     assert leaks.problems() == []
     assert loopback.wait_closed() == 0
+
+
+def test_a_client_used_by_a_second_loop_while_the_first_is_alive_raises(
+    loopback: LoopbackServer,
+) -> None:
+    serve(loopback)
+    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET, base_url=loopback.url)
+
+    async def call() -> ChatCompletion:
+        return await client.chat.completions.create(messages=MESSAGES)
+
+    alive = asyncio.new_event_loop()
+    try:
+        alive.run_until_complete(call())  # the loop stays open afterwards
+        with pytest.raises(RuntimeError, match="one AsyncGloo per event loop"):
+            asyncio.run(call())
+        alive.run_until_complete(client.aclose())
+    finally:
+        alive.close()
+    assert loopback.count(V2_PATH) == 1
+    assert loopback.wait_closed() == 0

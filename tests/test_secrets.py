@@ -37,6 +37,7 @@ from tests.conftest import (
     completion_json,
     token_json,
 )
+from tests.loopback import LoopbackServer, Reply
 
 API_KEY = "sk-gloo-VERY-secret-key"
 SECOND_TOKEN = "tok-SECOND-very-secret-refreshed-token"
@@ -435,4 +436,29 @@ async def test_debug_logs_of_an_api_key_flow_hide_the_key(
     assert api.routes["v2"].calls.last.request.headers["Authorization"] == f"Bearer {API_KEY}"
     assert caplog.records
     assert_error_hides_secrets(info.value)
+    assert_logs_hide_secrets(caplog)
+
+
+@pytest.mark.asyncio
+async def test_debug_logs_over_real_sockets_hide_secrets(
+    loopback: LoopbackServer, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """httpcore only logs when it really sends (respx replaces it), so use a real server."""
+    caplog.set_level(logging.DEBUG)
+    loopback.add("/oauth2/token", Reply(200, token_json()), Reply(200, token_json(SECOND_TOKEN)))
+    loopback.add(
+        "/ai/v2/chat/completions",
+        Reply(200, completion_json()),
+        Reply(401, {"detail": "Token expired"}),
+        Reply(200, completion_json()),
+        Reply(200, chunks=[STREAM_BODY.decode()], headers={"content-type": "text/event-stream"}),
+    )
+    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, base_url=loopback.url, _clock=clock) as client:
+        await client.chat.completions.create(messages=MESSAGES)
+        await client.chat.completions.create(messages=MESSAGES)
+        stream = await client.chat.completions.create(messages=MESSAGES, stream=True)
+        async with stream:
+            assert len([chunk async for chunk in stream]) == 3
+    assert loopback.count("/oauth2/token") == 2
+    assert "httpcore.http11" in {record.name for record in caplog.records}
     assert_logs_hide_secrets(caplog)
