@@ -1,0 +1,330 @@
+"""`GlooEmulator`: the Gloo AI API as an ASGI application, with tokens, faults and counters."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import collections
+import json
+import math
+import secrets
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qs, unquote_plus
+
+import httpx
+
+from ._asgi import (
+    Receive,
+    Reply,
+    Scope,
+    Send,
+    json_reply,
+    lifespan,
+    read_body,
+    send_reply,
+    status_reply,
+    wait,
+)
+from ._completions import answer, completion_body, resolve_routing
+from ._faults import FaultScript
+from ._sse import stream_events
+from ._validation import RequestRejected, invalid_request, validate_completion
+
+if TYPE_CHECKING:
+    from .._client import AsyncGloo
+
+__all__ = ["GlooEmulator", "RecordedRequest"]
+
+TOKEN_PATH = "/oauth2/token"
+V2_PATH = "/ai/v2/chat/completions"
+V1_PATH = "/ai/v1/chat/completions"
+
+_STATUS_FAULTS = ("status", "rate_limit", "server_error")
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """A request the emulator received.
+
+    Attributes:
+        method: the HTTP method.
+        path: the path, without the query string.
+        headers: the headers, with lower-case names.
+        json: the body decoded as JSON, or None if it is not JSON (the token form).
+        body: the raw body.
+    """
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    json: Any
+    body: bytes = field(default=b"", repr=False)
+
+
+class GlooEmulator:
+    """An offline emulator of the Gloo AI API, as an ASGI application.
+
+    It serves ``POST /oauth2/token`` (client credentials), ``POST /ai/v2/chat/completions``
+    and ``POST /ai/v1/chat/completions`` as Gloo's documentation describes them, with
+    deterministic answers. Run it in-process with `http_client` or `client` (no socket), or on
+    a loopback port with `EmulatorServer` or `serve`. Script failures with `faults` and
+    assert on `counts` and `requests`.
+
+    Args:
+        client_id: the client id the token endpoint accepts.
+        client_secret: its secret.
+        api_keys: static API keys accepted as bearer tokens.
+        token_lifetime: seconds an issued token stays valid (``expires_in``).
+        clock: monotonic seconds, for token expiry (default `time.monotonic`).
+
+    Attributes:
+        counts: requests per path (faulted ones too), and ``"401"`` for every 401 sent.
+        requests: every request received, in order.
+        faults: the fault script.
+    """
+
+    DEFAULT_CLIENT_ID: ClassVar[str] = "emulator-client-id"
+    DEFAULT_CLIENT_SECRET: ClassVar[str] = "emulator-client-secret"
+    DEFAULT_API_KEY: ClassVar[str] = "emulator-api-key"
+    BASE_URL: ClassVar[str] = "http://gloo-emulator.invalid"
+
+    def __init__(
+        self,
+        *,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
+        api_keys: Iterable[str] = (DEFAULT_API_KEY,),
+        token_lifetime: float = 3600.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        if not client_id or not client_secret:
+            raise ValueError("client_id and client_secret must not be empty.")
+        if isinstance(api_keys, str):
+            raise TypeError("api_keys must be an iterable of keys, not a single string.")
+        if not isinstance(token_lifetime, (int, float)) or token_lifetime <= 0:
+            raise ValueError(f"token_lifetime must be seconds > 0, not {token_lifetime!r}.")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.api_keys: tuple[str, ...] = tuple(api_keys)
+        self.token_lifetime = float(token_lifetime)
+        self.clock: Callable[[], float] = clock if clock is not None else time.monotonic
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.requests: list[RecordedRequest] = []
+        self.faults = FaultScript()
+        self._tokens: dict[str, float] = {}
+
+    def __repr__(self) -> str:
+        return f"GlooEmulator(client_id={self.client_id!r}, tokens={len(self._tokens)})"
+
+    # -- the public helpers ------------------------------------------------------------------
+
+    def expire_tokens(self) -> None:
+        """Expire every token issued so far: each now answers 401 (API keys stay valid)."""
+        for token in list(self._tokens):  # a server thread may add one meanwhile
+            self._tokens[token] = -math.inf
+
+    def reset(self) -> None:
+        """Forget counts, recorded requests, faults and issued tokens."""
+        self.counts.clear()
+        self.requests.clear()
+        self.faults.clear()
+        self._tokens.clear()
+
+    def http_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """An `httpx.AsyncClient` that sends to this emulator in-process (no socket).
+
+        Its base URL is `BASE_URL`. `httpx.ASGITransport` reads each answer whole before
+        returning it, so a stream arrives in one piece and a dropped connection raises
+        `EmulatedDisconnect` from the send.
+
+        Args:
+            **kwargs: passed to `httpx.AsyncClient` (``base_url`` and ``transport`` may be
+                overridden).
+
+        Returns:
+            The client; close it (or use ``async with``) when done.
+        """
+        kwargs.setdefault("base_url", self.BASE_URL)
+        kwargs.setdefault("transport", httpx.ASGITransport(app=self))
+        return httpx.AsyncClient(**kwargs)
+
+    def client(self, *, api_key: bool = False, **kwargs: Any) -> AsyncGloo:
+        """An `AsyncGloo` wired to this emulator in-process, with its default credentials.
+
+        Args:
+            api_key: use the first API key instead of the client credentials.
+            **kwargs: passed to `AsyncGloo` (for example ``max_retries`` or ``_clock``); they
+                may override the credentials, ``base_url`` and ``http_client``.
+
+        Returns:
+            The client.
+        """
+        from .._client import AsyncGloo
+
+        kwargs.setdefault("base_url", self.BASE_URL)
+        if "http_client" not in kwargs:
+            kwargs["http_client"] = self.http_client()
+        if api_key:
+            if not self.api_keys:
+                raise ValueError("This emulator accepts no API keys (api_keys is empty).")
+            kwargs.setdefault("api_key", self.api_keys[0])
+        else:
+            kwargs.setdefault("client_id", self.client_id)
+            kwargs.setdefault("client_secret", self.client_secret)
+        return AsyncGloo(**kwargs)
+
+    # -- ASGI --------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one ASGI connection (``http``; ``lifespan`` is acknowledged).
+
+        Args:
+            scope: the ASGI scope.
+            receive: the ASGI receive callable.
+            send: the ASGI send callable.
+        """
+        kind = scope.get("type")
+        if kind == "lifespan":
+            await lifespan(receive, send)
+        elif kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "websocket":
+            await receive()
+            await send({"type": "websocket.close", "code": 1008})
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = str(scope.get("method", "GET")).upper()
+        path = str(scope.get("path", "/"))
+        headers: dict[str, str] = {}
+        for raw_name, raw_value in scope.get("headers", ()):
+            name = raw_name.decode("latin-1").lower()
+            value = raw_value.decode("latin-1")
+            headers[name] = f"{headers[name]}, {value}" if name in headers else value
+        body = await read_body(receive)
+        if body is None:
+            return  # the client went away before sending the whole request
+        try:
+            decoded: Any = json.loads(body) if body else None
+        except ValueError:
+            decoded = None
+        self.counts[path] += 1
+        self.requests.append(RecordedRequest(method, path, headers, decoded, body))
+
+        fault = self.faults._take(path)
+        if fault is not None and fault.kind in _STATUS_FAULTS:
+            await send_reply(send, status_reply(fault), self.counts)
+            return
+        if fault is not None and fault.kind in ("hang", "delay"):
+            seconds = None if fault.kind == "hang" else fault.seconds
+            if not await wait(receive, seconds):
+                return
+        reply = self._route(method, path, headers, body)
+        await send_reply(send, reply, self.counts, fault)
+
+    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        if path not in (TOKEN_PATH, V2_PATH, V1_PATH):
+            return json_reply(404, {"detail": "Not Found"})
+        if method != "POST":
+            return json_reply(405, {"detail": "Method Not Allowed"}, {"allow": "POST"})
+        if path == TOKEN_PATH:
+            return self._token(headers, body)
+        denied = self._check_bearer(headers)
+        if denied is not None:
+            return denied
+        try:
+            return self._completion(2 if path == V2_PATH else 1, body)
+        except RequestRejected as exc:
+            return json_reply(exc.status, exc.body)
+
+    # -- auth --------------------------------------------------------------------------------
+
+    def _token(self, headers: dict[str, str], body: bytes) -> Reply:
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        grant = form.get("grant_type")
+        if grant is None:
+            return json_reply(400, {"error": "invalid_request"})
+        if grant != "client_credentials":
+            return json_reply(400, {"error": "unsupported_grant_type"})
+        client_id, client_secret = _basic_credentials(headers.get("authorization", ""))
+        if client_id is None:
+            client_id, client_secret = form.get("client_id"), form.get("client_secret")
+        if not (
+            client_id is not None
+            and client_secret is not None
+            and secrets.compare_digest(client_id.encode(), self.client_id.encode())
+            and secrets.compare_digest(client_secret.encode(), self.client_secret.encode())
+        ):
+            return json_reply(401, {"error": "invalid_client"}, {"www-authenticate": "Basic"})
+        token = secrets.token_urlsafe(32)
+        self._tokens[token] = self.clock() + self.token_lifetime
+        return json_reply(
+            200,
+            {
+                "access_token": token,
+                "expires_in": int(self.token_lifetime),
+                "token_type": "Bearer",
+                "scope": "api/access",
+            },
+            {"cache-control": "no-store"},
+        )
+
+    def _check_bearer(self, headers: dict[str, str]) -> Reply | None:
+        value = headers.get("authorization", "").strip()
+        if not value:
+            return json_reply(
+                401,
+                {"error": "Missing Authorization", "code": "unauthorized_missing_authorization"},
+            )
+        scheme, _, credential = value.partition(" ")
+        credential = credential.strip()
+        if scheme.lower() == "bearer" and credential:
+            if credential in self.api_keys:
+                return None
+            expires_at = self._tokens.get(credential)
+            if expires_at is not None and self.clock() < expires_at:
+                return None
+        return json_reply(
+            401, {"error": "Invalid or expired token", "code": "unauthorized_invalid_token"}
+        )
+
+    # -- completions -------------------------------------------------------------------------
+
+    def _completion(self, version: int, body: bytes) -> Reply:
+        try:
+            payload = json.loads(body)
+        except ValueError as exc:
+            raise invalid_request(f"The request body is not valid JSON: {exc}.") from None
+        request = validate_completion(payload, version)
+        routing = resolve_routing(request)
+        result = answer(request)
+        created = int(time.time())
+        if version == 2:
+            completion_id = f"gen-{created}-{secrets.token_hex(10)}"
+        else:
+            completion_id = f"chatcmpl-{secrets.token_hex(12)}"
+        if request.stream:
+            events = stream_events(
+                request, result, routing, completion_id=completion_id, created=created
+            )
+            return Reply(200, events=events)
+        return json_reply(
+            200,
+            completion_body(request, result, routing, completion_id=completion_id, created=created),
+        )
+
+
+def _basic_credentials(header: str) -> tuple[str | None, str | None]:
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None, None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""  # present but unreadable: wrong credentials
+    client_id, colon, client_secret = decoded.partition(":")
+    if not colon:
+        return "", ""
+    return unquote_plus(client_id), unquote_plus(client_secret)
