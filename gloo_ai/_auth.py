@@ -46,6 +46,7 @@ class ApiKeyAuth(httpx.Auth):
     """Sends a static API key as ``Authorization: Bearer <key>``, with no token exchange."""
 
     def __init__(self, api_key: str) -> None:
+        self._key = api_key
         self._header = _bearer(api_key)
 
     def __repr__(self) -> str:

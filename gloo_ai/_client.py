@@ -271,6 +271,15 @@ class AsyncGloo:
         clone._transport = transport
         return clone
 
+    async def _access_token(self) -> str:
+        """The bearer value this client sends: a fresh token, or the API key (for the CLI)."""
+        auth = self._transport.state.auth
+        if isinstance(auth, ClientCredentialsAuth):
+            self._transport.state.http()  # bind to this event loop before taking the lock
+            return (await auth.get_token()).value
+        assert isinstance(auth, ApiKeyAuth)
+        return auth._key
+
     async def aclose(self) -> None:
         """Close the connection pool (only if AsyncGloo created it)."""
         await self._transport.state.aclose()
