@@ -19,7 +19,10 @@ nox.options.sessions = ["tests", "tests_floor", "lint", "typecheck", "docs", "bu
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
-TEST_DEPS = ["pytest", "pytest-asyncio", "respx", "trio", "coverage"]
+TEST_DEPS = ["pytest", "pytest-asyncio", "respx", "trio", "coverage", "uvicorn"]
+# Test-only peers: the official openai package proves the emulator's fidelity; FastAPI proves
+# the documented recipe for testing an app that uses the SDK.
+TEST_DEPS += ["openai", "fastapi"]
 # Test-dependency pins for the floor run: the newest respx that supports httpx 0.27.
 FLOOR_TEST_PINS = {"respx": "respx==0.21.1"}
 DOCS_DEPS = ["mkdocs<2", "mkdocs-material", "mkdocstrings[python]"]
