@@ -640,44 +640,29 @@ async def test_dropped_connection_raises_sdk_connection_error(
     await loop_client.aclose()
 
 
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        (httpx.ReadError("connection reset"), APIConnectionError),
+        (httpx.ReadTimeout("timed out"), APITimeoutError),
+    ],
+    ids=["read-error", "read-timeout"],
+)
 @pytest.mark.asyncio
-async def test_read_error_mid_stream_raises_sdk_connection_error(client: AsyncGloo) -> None:
+async def test_a_transport_error_mid_stream_raises_the_sdks_own_error(
+    client: AsyncGloo, failure: httpx.TransportError, expected: type[APIConnectionError]
+) -> None:
     events = events_of(fixture("v2_stream_basic.txt"))
     with respx.mock() as router:
         router.post(V2_URL).mock(
-            return_value=httpx.Response(
-                200,
-                headers=SSE,
-                stream=PiecesStream(events[:3], httpx.ReadError("connection reset")),
-            )
+            return_value=httpx.Response(200, headers=SSE, stream=PiecesStream(events[:3], failure))
         )
         stream = await client.chat.completions.create(messages=MESSAGES, stream=True)
         received: list[ChatCompletionChunk] = []
         with pytest.raises(APIConnectionError) as info:
             await read_into(stream, received)
     assert len(received) == 3
-    assert type(info.value) is APIConnectionError
-    assert stream.response.is_closed
-    await client.aclose()
-
-
-@pytest.mark.asyncio
-async def test_read_timeout_mid_stream_raises_sdk_timeout_error(client: AsyncGloo) -> None:
-    events = events_of(fixture("v2_stream_basic.txt"))
-    with respx.mock() as router:
-        router.post(V2_URL).mock(
-            return_value=httpx.Response(
-                200,
-                headers=SSE,
-                stream=PiecesStream(events[:2], httpx.ReadTimeout("timed out")),
-            )
-        )
-        stream = await client.chat.completions.create(messages=MESSAGES, stream=True)
-        received: list[ChatCompletionChunk] = []
-        with pytest.raises(APITimeoutError) as info:
-            await read_into(stream, received)
-    assert len(received) == 2
-    assert isinstance(info.value, APIConnectionError)
+    assert type(info.value) is expected
     assert not isinstance(info.value, httpx.HTTPError)
     assert stream.response.is_closed
     await client.aclose()
