@@ -146,7 +146,18 @@ def build(session: nox.Session) -> None:
                 external=True,
                 silent=True,
             )
+            # The README's main job, from the installed wheel's console script.
+            answer = session.run(
+                str(venv / "bin" / "gloo"),
+                "chat",
+                "--emulator",
+                "How can I be joyful in hard times?",
+                external=True,
+                silent=True,
+            )
         version = str(out).strip()
         session.log(f"Installed wheel reports gloo_ai.__version__ = {version}")
         if wheel.name.split("-")[1] != version:
             session.error(f"wheel {wheel.name} does not match __version__ {version}")
+        if not str(answer).strip():
+            session.error("gloo chat --emulator printed no answer")
