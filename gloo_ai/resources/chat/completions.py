@@ -343,6 +343,10 @@ class AsyncCompletions(_CompletionsBase):
             max_retries=max_retries,
         )
 
+    # -- structured output and the tool loop (gloo_ai/_parsing.py, gloo_ai/_tools.py) --------
+
+    # -- the stream helper (gloo_ai/_stream_helpers.py) ---------------------------------------
+
 
 class AsyncCompletionsWithRawResponse:
     """``client.chat.completions.with_raw_response``: methods that return `APIResponse`."""
