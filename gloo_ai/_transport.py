@@ -12,7 +12,9 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import random
+import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,15 +76,34 @@ def _loop_is_finished(loop: object) -> bool:
     return True  # pragma: no cover - a different library now runs the code
 
 
+_STATES: weakref.WeakSet[HttpState] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for state in list(_STATES):
+        state._forked = True
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class HttpState:
-    """The httpx client and auth flow behind a client and all its ``with_options`` copies."""
+    """The httpx client and auth flow behind a client and all its ``with_options`` copies.
+
+    It rebuilds the pool and the auth flow's lock in a process forked after the client was
+    created (gunicorn with ``--preload``, multiprocessing), since the parent's connections
+    and locks must not be shared; the cached token stays.
+    """
 
     def __init__(self, http_client: httpx.AsyncClient | None) -> None:
         self.owns_http = http_client is None
         self._http = http_client if http_client is not None else self._new_http()
         self._loop: object | None = None
+        self._forked = False
         self.auth: httpx.Auth = httpx.Auth()
         self.rebinds = 0
+        _STATES.add(self)
 
     @staticmethod
     def _new_http() -> httpx.AsyncClient:
@@ -96,9 +117,11 @@ class HttpState:
     def http(self) -> httpx.AsyncClient:
         """The httpx client for the running event loop."""
         loop = _current_loop()
-        if loop is self._loop:
+        if loop is self._loop and not self._forked:
             return self._http
-        if self._loop is not None:
+        if self._forked:
+            self._after_fork()
+        elif self._loop is not None:
             self._rebind(self._loop)
         self._loop = loop
         return self._http
@@ -117,6 +140,23 @@ class HttpState:
                 "AsyncGloo create its own (do not pass http_client)."
             )
         log.debug("The event loop changed; opening a new connection pool")
+        self._replace_pool()
+
+    def _after_fork(self) -> None:
+        self._forked = False
+        self._loop = None
+        if self.owns_http:
+            log.debug("This process was forked; opening a new connection pool")
+            self._replace_pool()
+        elif _pool_connections(self._http):
+            raise ConfigurationError(
+                "This process was forked after the httpx.AsyncClient passed as http_client "
+                "had opened connections, which the two processes cannot share. Create the "
+                "client after the fork (for example in a worker start hook), or let AsyncGloo "
+                "create its own (do not pass http_client)."
+            )
+
+    def _replace_pool(self) -> None:
         _abandon(self._http)
         self._http = self._new_http()
         rebind = getattr(self.auth, "rebind", None)
@@ -134,6 +174,11 @@ class HttpState:
             await self._http.aclose()
 
 
+def _pool_connections(http: httpx.AsyncClient) -> list[object]:
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    return list(getattr(pool, "connections", ()))
+
+
 def _abandon(http: httpx.AsyncClient) -> None:
     """Close the sockets of a pool whose event loop has finished, without that loop.
 
@@ -141,8 +186,7 @@ def _abandon(http: httpx.AsyncClient) -> None:
     alone their sockets would leak until garbage collection. This reaches into httpcore and
     anyio internals, so every step is optional: at worst a socket is left to the collector.
     """
-    pool = getattr(getattr(http, "_transport", None), "_pool", None)
-    for connection in list(getattr(pool, "connections", ())):
+    for connection in _pool_connections(http):
         stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
         with contextlib.suppress(Exception):
             _close_stream_socket(stream)
