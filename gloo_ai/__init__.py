@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._accumulator import ChatCompletionAccumulator, IncompleteStreamError
     from ._client import AsyncGloo
     from ._config import NOT_GIVEN, NotGiven, Timeout
     from ._exceptions import (
@@ -39,8 +40,19 @@ if TYPE_CHECKING:
         TokenUnavailableError,
         UnprocessableEntityError,
     )
+    from ._parsing import LengthFinishReasonError, ResponseParseError
     from ._response import APIResponse
+    from ._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from ._streaming import AsyncStream
+    from ._tool_runner import ToolLoopLimitError, ToolRunResult, assistant_message, tool_result
+    from ._tools import (
+        FunctionTool,
+        ParsedToolCall,
+        ToolArgumentsError,
+        UnknownToolError,
+        function_tool,
+        parse_tool_call,
+    )
 
 __all__ = [
     "NOT_GIVEN",
@@ -55,20 +67,36 @@ __all__ = [
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
+    "ChatCompletionAccumulator",
+    "ChatCompletionStream",
+    "ChatCompletionStreamManager",
     "ConfigurationError",
     "ConflictError",
+    "FunctionTool",
     "GlooError",
+    "IncompleteStreamError",
     "InternalServerError",
     "InvalidArgumentError",
+    "LengthFinishReasonError",
     "NotFoundError",
     "NotGiven",
+    "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseParseError",
     "Timeout",
     "TokenExchangeError",
     "TokenUnavailableError",
+    "ToolArgumentsError",
+    "ToolLoopLimitError",
+    "ToolRunResult",
+    "UnknownToolError",
     "UnprocessableEntityError",
     "__version__",
+    "assistant_message",
+    "function_tool",
+    "parse_tool_call",
+    "tool_result",
 ]
 
 _LAZY: dict[str, str] = {
@@ -83,20 +111,36 @@ _LAZY: dict[str, str] = {
     "AsyncStream": "._streaming",
     "AuthenticationError": "._exceptions",
     "BadRequestError": "._exceptions",
+    "ChatCompletionAccumulator": "._accumulator",
+    "ChatCompletionStream": "._stream_helpers",
+    "ChatCompletionStreamManager": "._stream_helpers",
     "ConfigurationError": "._exceptions",
     "ConflictError": "._exceptions",
+    "FunctionTool": "._tools",
     "GlooError": "._exceptions",
+    "IncompleteStreamError": "._accumulator",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
+    "LengthFinishReasonError": "._parsing",
     "NOT_GIVEN": "._config",
     "NotFoundError": "._exceptions",
     "NotGiven": "._config",
+    "ParsedToolCall": "._tools",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "ResponseParseError": "._parsing",
     "Timeout": "._config",
     "TokenExchangeError": "._exceptions",
     "TokenUnavailableError": "._exceptions",
+    "ToolArgumentsError": "._tools",
+    "ToolLoopLimitError": "._tool_runner",
+    "ToolRunResult": "._tool_runner",
+    "UnknownToolError": "._tools",
     "UnprocessableEntityError": "._exceptions",
+    "assistant_message": "._tool_runner",
+    "function_tool": "._tools",
+    "parse_tool_call": "._tools",
+    "tool_result": "._tool_runner",
 }
 
 

@@ -5,6 +5,11 @@ Every error derives from `GlooError`, so ``except gloo_ai.GlooError`` catches al
     GlooError
     ├── InvalidArgumentError          a call's arguments are wrong; raised before any request
     ├── ConfigurationError            the client's settings are wrong (credentials, URLs)
+    ├── ToolArgumentsError            a tool call's arguments are not valid JSON or fields
+    ├── UnknownToolError              the model called a tool that was not offered
+    ├── ToolLoopLimitError            run_tools() reached max_steps with tools still wanted
+    ├── LengthFinishReasonError       parse(): the answer was cut off at max_tokens
+    ├── IncompleteStreamError         a stream ended before its finish chunk
     └── APIError                      something went wrong talking to the API
         ├── APIStatusError            the API answered with a 4xx or 5xx status
         │   ├── BadRequestError               400
@@ -20,12 +25,15 @@ Every error derives from `GlooError`, so ``except gloo_ai.GlooError`` catches al
         │   ├── APITimeoutError               the request timed out
         │   └── TokenUnavailableError         the token endpoint failed (5xx, timeout) after retries
         ├── APIResponseValidationError    the answer did not have the documented shape
+        │   └── ResponseParseError        parse(): the answer does not match the model
         └── APIStreamError            the API sent an error event in the middle of a stream
 
 Status errors carry the HTTP status, the request id the server gave (``x-request-id`` or
 ``request-id``), the decoded body and the Gloo error fields parsed from any of the three
 body shapes the platform uses (``code``, ``name``, ``fault``, ``retryable``, ``detail``).
-No message, ``str()`` or ``repr()`` of an error ever contains a secret or a token.
+The tool, parsing and stream-helper errors are defined beside the code that raises them
+and exported from ``gloo_ai``. No message, ``str()`` or ``repr()`` of an error ever contains
+a secret or a token.
 """
 
 from __future__ import annotations

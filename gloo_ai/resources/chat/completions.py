@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias, overload
 
 import pydantic
@@ -10,7 +10,12 @@ from pydantic import BaseModel
 
 from ..._config import NOT_GIVEN, NotGiven
 from ..._exceptions import InvalidArgumentError
+from ..._parsing import ResponseFormatT, parse_completion, response_format_param
+from ..._response import APIResponse
+from ..._stream_helpers import ChatCompletionStreamManager
 from ..._streaming import AsyncStream
+from ..._tool_runner import ToolLike, ToolRunResult, run_tool_loop
+from ..._tools import FunctionTool, resolve_tool_fields
 from ...types.chat import (
     AssistantMessage,
     ChatCompletion,
@@ -29,6 +34,7 @@ from ...types.chat.params import (
     ToolCallFunctionParam,
     ToolCallParam,
 )
+from ...types.chat.parsed_chat_completion import ParsedChatCompletion
 from .._base import (
     AsyncAPIResource,
     invalid_arguments,
@@ -46,6 +52,7 @@ __all__ = [
     "AsyncCompletions",
     "AsyncCompletionsV1",
     "MessageInput",
+    "ToolChoiceInput",
     "ToolInput",
 ]
 
@@ -55,8 +62,11 @@ V1_PATH = "/ai/v1/chat/completions"
 MessageInput: TypeAlias = ChatCompletionMessageParam | ChatCompletionMessage | Mapping[str, Any]
 """A message: a typed message model, an assistant message from a response, or a plain dict."""
 
-ToolInput: TypeAlias = ChatCompletionToolParam | Mapping[str, Any]
-"""A tool definition: a `ChatCompletionToolParam` or a plain dict of the same shape."""
+ToolInput: TypeAlias = ChatCompletionToolParam | FunctionTool[Any] | Mapping[str, Any]
+"""A tool definition: a `ChatCompletionToolParam`, a `FunctionTool`, or a plain dict."""
+
+ToolChoiceInput: TypeAlias = ToolChoice | Mapping[str, Any] | FunctionTool[Any]
+"""``"none"``, ``"auto"``, ``"required"``, a named function, or the `FunctionTool` to force."""
 
 _ChatResult: TypeAlias = ChatCompletion | AsyncStream[ChatCompletionChunk]
 
@@ -138,6 +148,7 @@ def _body(
             '[{"role": "user", "content": "Hello"}].'
         )
     fields["messages"] = [_message_input(m) for m in messages]
+    resolve_tool_fields(fields)
     try:
         params = params_cls.model_validate(fields)
     except pydantic.ValidationError as exc:
@@ -201,7 +212,7 @@ class AsyncCompletions(_CompletionsBase):
         temperature: float | NotGiven = ...,
         max_tokens: int | NotGiven = ...,
         tools: Iterable[ToolInput] | NotGiven = ...,
-        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        tool_choice: ToolChoiceInput | NotGiven = ...,
         stream: Literal[False] | NotGiven = ...,
         stream_options: StreamOptions | Mapping[str, Any] | NotGiven = ...,
         response_format: Mapping[str, Any] | NotGiven = ...,
@@ -224,7 +235,7 @@ class AsyncCompletions(_CompletionsBase):
         temperature: float | NotGiven = ...,
         max_tokens: int | NotGiven = ...,
         tools: Iterable[ToolInput] | NotGiven = ...,
-        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        tool_choice: ToolChoiceInput | NotGiven = ...,
         stream: Literal[True],
         stream_options: StreamOptions | Mapping[str, Any] | NotGiven = ...,
         response_format: Mapping[str, Any] | NotGiven = ...,
@@ -247,7 +258,7 @@ class AsyncCompletions(_CompletionsBase):
         temperature: float | NotGiven = ...,
         max_tokens: int | NotGiven = ...,
         tools: Iterable[ToolInput] | NotGiven = ...,
-        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        tool_choice: ToolChoiceInput | NotGiven = ...,
         stream: bool,
         stream_options: StreamOptions | Mapping[str, Any] | NotGiven = ...,
         response_format: Mapping[str, Any] | NotGiven = ...,
@@ -269,7 +280,7 @@ class AsyncCompletions(_CompletionsBase):
         temperature: float | NotGiven = NOT_GIVEN,
         max_tokens: int | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolInput] | NotGiven = NOT_GIVEN,
-        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceInput | NotGiven = NOT_GIVEN,
         stream: bool | NotGiven = NOT_GIVEN,
         stream_options: StreamOptions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
         response_format: Mapping[str, Any] | NotGiven = NOT_GIVEN,
@@ -345,7 +356,208 @@ class AsyncCompletions(_CompletionsBase):
 
     # -- structured output and the tool loop (gloo_ai/_parsing.py, gloo_ai/_tools.py) --------
 
+    async def parse(
+        self,
+        *,
+        response_format: type[ResponseFormatT],
+        messages: Iterable[MessageInput],
+        **create_kwargs: Any,
+    ) -> ParsedChatCompletion[ResponseFormatT]:
+        """Ask for JSON matching a pydantic model, and parse the answer into it.
+
+        Sends the strict ``json_schema`` response format built from the model
+        (``{"type": "json_schema", "json_schema": {"name", "strict": true, "schema"}}``,
+        the schema made strict: every property required, no additional properties).
+
+        Example::
+
+            class Verse(BaseModel):
+                reference: str
+                text: str
+
+            completion = await client.chat.completions.parse(
+                response_format=Verse,
+                messages=[{"role": "user", "content": "A verse about hope, as JSON."}],
+            )
+            message = completion.choices[0].message
+            if message.parsed is not None:
+                print(message.parsed.reference)
+            else:
+                print("Refused:", message.refusal)
+
+        Args:
+            response_format: the pydantic model class to parse the answer into.
+            messages: the conversation, as for `create`.
+            **create_kwargs: any other argument of `create` (``model``, ``tradition``,
+                ``max_tokens``, ``tools``...), except ``stream``.
+
+        Returns:
+            A `ParsedChatCompletion`: ``choices[i].message.parsed`` is a ``response_format``
+            instance, or None when the platform refused (``message.refusal`` is then set and
+            ``finish_reason`` is ``"content_filter"``) or the model called tools.
+
+        Raises:
+            InvalidArgumentError: ``stream=True`` was passed, or ``response_format`` is not
+                a pydantic model class; nothing was sent.
+            LengthFinishReasonError: the answer was cut off at ``max_tokens``.
+            ResponseParseError: the answer is not valid JSON or does not match the model.
+        """
+        if create_kwargs.get("stream"):
+            raise InvalidArgumentError(
+                "parse() cannot stream: it parses the whole answer. Remove stream=True, or use "
+                "stream() with a json_schema response_format."
+            )
+        create_kwargs.pop("stream", None)
+        fmt = response_format_param(response_format)
+        raw: APIResponse[ChatCompletion] = await raw_response_wrapper(self.create)(
+            messages=messages, response_format=fmt, **create_kwargs
+        )
+        return parse_completion(raw.parse(), response_format, raw.http_response)
+
+    async def run_tools(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        tools: Sequence[ToolLike],
+        max_steps: int = 10,
+        on_tool_error: Literal["report", "raise"] = "report",
+        **create_kwargs: Any,
+    ) -> ToolRunResult:
+        """Call the model, run the tools it asks for, feed back the results; repeat.
+
+        Each step calls `create` (never streaming). While the answer has tool calls, the
+        assistant message is appended to the conversation, all the requested tools run
+        concurrently (async functions on the event loop, sync ones in worker threads), and
+        their results are appended in the order of the calls. The loop ends at an answer
+        without tool calls.
+
+        Example::
+
+            async def get_weather(city: str) -> str:
+                \"\"\"The current weather in a city.\"\"\"
+                return "sunny"
+
+            result = await client.chat.completions.run_tools(
+                messages=[{"role": "user", "content": "Weather in Denver?"}],
+                tools=[get_weather],
+            )
+            print(result.completion.choices[0].message.content, result.steps)
+
+        Args:
+            messages: the conversation, as for `create`.
+            tools: typed functions (sync or async) or `FunctionTool` objects made from them.
+            max_steps: the most model calls; at least 1.
+            on_tool_error: ``"report"`` (the default) sends a failing tool's error,
+                ``"Error: <type>: <message>"``, back to the model as the tool's result;
+                ``"raise"`` stops the loop and raises it. Invalid arguments and unknown tool
+                names are treated the same way (`ToolArgumentsError`, `UnknownToolError`).
+            **create_kwargs: any other argument of `create` (``model``, ``tradition``,
+                ``tool_choice``...), except ``stream`` and ``tools``. Note that
+                ``tool_choice="required"`` or a named function applies to every step.
+
+        Returns:
+            A `ToolRunResult`: the final ``completion``, the whole ``messages`` transcript
+            (the input messages first, the final assistant message last) and ``steps``.
+
+        Raises:
+            ToolLoopLimitError: the model still asked for tools at the ``max_steps``-th call.
+            InvalidArgumentError: the arguments are invalid (for example a tool without a
+                function to run); nothing was sent.
+        """
+        return await run_tool_loop(
+            self.create,
+            messages=messages,
+            tools=tools,
+            max_steps=max_steps,
+            on_tool_error=on_tool_error,
+            create_kwargs=create_kwargs,
+        )
+
     # -- the stream helper (gloo_ai/_stream_helpers.py) ---------------------------------------
+
+    def stream(
+        self,
+        *,
+        messages: Iterable[MessageInput],
+        auto_routing: bool | NotGiven = NOT_GIVEN,
+        model: str | NotGiven = NOT_GIVEN,
+        model_family: ModelFamily | NotGiven = NOT_GIVEN,
+        tradition: Tradition | NotGiven = NOT_GIVEN,
+        temperature: float | NotGiven = NOT_GIVEN,
+        max_tokens: int | NotGiven = NOT_GIVEN,
+        tools: Iterable[ToolInput] | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceInput | NotGiven = NOT_GIVEN,
+        stream_options: StreamOptions | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        response_format: Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> ChatCompletionStreamManager:
+        """Stream a chat completion as typed events: ``async with ...stream(...) as stream``.
+
+        It takes the arguments of `create` (but ``stream``) and sends ``stream=True`` and,
+        unless you pass ``stream_options``, ``{"include_usage": True}`` so that the final
+        completion has its usage. The request is sent when the ``async with`` block is
+        entered; leaving the block closes the stream and releases its connection.
+
+        Example::
+
+            async with client.chat.completions.stream(
+                messages=[{"role": "user", "content": "What is grace?"}],
+            ) as stream:
+                async for text in stream.text_stream:
+                    print(text, end="", flush=True)
+                completion = await stream.get_final_completion()
+            print(completion.usage)
+
+        Args:
+            messages: the conversation, as for `create`.
+            auto_routing: let Gloo choose the model for the request.
+            model: a Gloo model id.
+            model_family: a model family; Gloo picks the model within it.
+            tradition: the faith tradition the answer should reflect.
+            temperature: 0 to 2.
+            max_tokens: at least 1.
+            tools: function tools the model may call.
+            tool_choice: ``"none"``, ``"auto"``, ``"required"`` or a named function.
+            stream_options: defaults to ``{"include_usage": True}``.
+            response_format: for example ``{"type": "json_schema", "json_schema": {...}}``.
+            extra_headers: headers to add to this request.
+            extra_query: query parameters to add to this request.
+            extra_body: fields to add to the JSON body.
+            timeout: this call's timeout, overriding the client's.
+            max_retries: retries of the opening of the stream, overriding the client's.
+
+        Returns:
+            A `ChatCompletionStreamManager`: ``async with`` it to get a `ChatCompletionStream`.
+        """
+
+        async def open_stream() -> AsyncStream[ChatCompletionChunk]:
+            return await self.create(
+                messages=messages,
+                auto_routing=auto_routing,
+                model=model,
+                model_family=model_family,
+                tradition=tradition,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                tools=tools,
+                tool_choice=tool_choice,
+                stream=True,
+                stream_options={"include_usage": True}
+                if isinstance(stream_options, NotGiven)
+                else stream_options,
+                response_format=response_format,
+                extra_headers=extra_headers,
+                extra_query=extra_query,
+                extra_body=extra_body,
+                timeout=timeout,
+                max_retries=max_retries,
+            )
+
+        return ChatCompletionStreamManager(open_stream)
 
 
 class AsyncCompletionsWithRawResponse:
@@ -377,7 +589,7 @@ class AsyncCompletionsV1(_CompletionsBase):
         temperature: float | NotGiven = ...,
         max_tokens: int | NotGiven = ...,
         tools: Iterable[ToolInput] | NotGiven = ...,
-        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        tool_choice: ToolChoiceInput | NotGiven = ...,
         stream: Literal[False] | NotGiven = ...,
         extra_headers: Mapping[str, str] | None = ...,
         extra_query: Mapping[str, object] | None = ...,
@@ -395,7 +607,7 @@ class AsyncCompletionsV1(_CompletionsBase):
         temperature: float | NotGiven = ...,
         max_tokens: int | NotGiven = ...,
         tools: Iterable[ToolInput] | NotGiven = ...,
-        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        tool_choice: ToolChoiceInput | NotGiven = ...,
         stream: Literal[True],
         extra_headers: Mapping[str, str] | None = ...,
         extra_query: Mapping[str, object] | None = ...,
@@ -413,7 +625,7 @@ class AsyncCompletionsV1(_CompletionsBase):
         temperature: float | NotGiven = ...,
         max_tokens: int | NotGiven = ...,
         tools: Iterable[ToolInput] | NotGiven = ...,
-        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = ...,
+        tool_choice: ToolChoiceInput | NotGiven = ...,
         stream: bool,
         extra_headers: Mapping[str, str] | None = ...,
         extra_query: Mapping[str, object] | None = ...,
@@ -430,7 +642,7 @@ class AsyncCompletionsV1(_CompletionsBase):
         temperature: float | NotGiven = NOT_GIVEN,
         max_tokens: int | NotGiven = NOT_GIVEN,
         tools: Iterable[ToolInput] | NotGiven = NOT_GIVEN,
-        tool_choice: ToolChoice | Mapping[str, Any] | NotGiven = NOT_GIVEN,
+        tool_choice: ToolChoiceInput | NotGiven = NOT_GIVEN,
         stream: bool | NotGiven = NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,

@@ -18,6 +18,17 @@ from .chat_completion_chunk import (
     ChoiceDeltaToolCallFunction,
     ChunkChoice,
 )
+from .chat_completion_stream_event import (
+    ChatCompletionStreamEvent,
+    ChunkEvent,
+    ContentDeltaEvent,
+    ContentDoneEvent,
+    RefusalDeltaEvent,
+    RefusalDoneEvent,
+    ToolCallArgumentsDeltaEvent,
+    ToolCallDoneEvent,
+    UsageEvent,
+)
 from .params import (
     AssistantMessage,
     ChatCompletionMessageParam,
@@ -34,6 +45,11 @@ from .params import (
     Tradition,
     UserMessage,
 )
+from .parsed_chat_completion import (
+    ParsedChatCompletion,
+    ParsedChatCompletionMessage,
+    ParsedChoice,
+)
 
 __all__ = [
     "AssistantMessage",
@@ -42,26 +58,38 @@ __all__ = [
     "ChatCompletionMessage",
     "ChatCompletionMessageParam",
     "ChatCompletionMessageToolCall",
+    "ChatCompletionStreamEvent",
     "ChatCompletionToolParam",
     "Choice",
     "ChoiceDelta",
     "ChoiceDeltaToolCall",
     "ChoiceDeltaToolCallFunction",
     "ChunkChoice",
+    "ChunkEvent",
     "CompletionUsage",
+    "ContentDeltaEvent",
+    "ContentDoneEvent",
     "FinishReason",
     "Function",
     "FunctionDefinition",
     "ModelFamily",
     "NamedToolChoice",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
+    "RefusalDeltaEvent",
+    "RefusalDoneEvent",
     "RoutingMechanism",
     "RoutingMetadata",
     "StreamOptions",
     "SystemMessage",
+    "ToolCallArgumentsDeltaEvent",
+    "ToolCallDoneEvent",
     "ToolCallFunctionParam",
     "ToolCallParam",
     "ToolChoice",
     "ToolMessage",
     "Tradition",
+    "UsageEvent",
     "UserMessage",
 ]
