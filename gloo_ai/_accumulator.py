@@ -168,7 +168,7 @@ class ChatCompletionAccumulator:
         """
         extra = chunk.model_extra or {}
         if "error" in extra and not chunk.choices:
-            raise _stream_error(chunk.model_dump(mode="json", exclude_unset=True))
+            raise APIStreamError.from_event(chunk.model_dump(mode="json", exclude_unset=True), None)
         self._chunks += 1
         self._merge_metadata(chunk)
         events: list[ChatCompletionStreamEvent] = [ChunkEvent(chunk=chunk, snapshot=self._snapshot)]
@@ -335,18 +335,3 @@ def _complete_json(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _stream_error(payload: object) -> APIStreamError:
-    error = APIStreamError("", None, body=payload)
-    label = " ".join(str(p) for p in (error.code, error.name) if p is not None)
-    message = "The API sent an error in the middle of the stream"
-    if label:
-        message += f" ({label})"
-    if error.detail:
-        message += f": {error.detail}"
-    if error.retryable:
-        message += ". Gloo says this is retryable: send the request again"
-    error.message = message
-    error.args = (message,)
-    return error

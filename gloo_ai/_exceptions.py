@@ -343,6 +343,22 @@ class APIStreamError(_GlooFieldsMixin, APIError):
         super().__init__(message, request, body=body)
         self._set_gloo_fields(body)
 
+    @classmethod
+    def from_event(cls, payload: object, request: httpx.Request | None) -> APIStreamError:
+        """The error for an in-band ``{"error": {...}}`` event, with a message that says it all."""
+        error = cls("", request, body=payload)
+        label = " ".join(str(p) for p in (error.code, error.name) if p is not None)
+        message = "The API sent an error in the middle of the stream"
+        if label:
+            message += f" ({label})"
+        if error.detail:
+            message += f": {error.detail}"
+        if error.retryable:
+            message += ". Gloo says this is retryable: send the request again"
+        error.message = message
+        error.args = (message,)
+        return error
+
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,

@@ -235,7 +235,7 @@ class AsyncStream(Generic[_T]):
         if event.event == "error" or (
             isinstance(payload, dict) and "error" in payload and not payload.get("choices")
         ):
-            raise _stream_error(payload, self.response)
+            raise APIStreamError.from_event(payload, self.response.request)
         try:
             model = self._cast_to.model_validate(payload)
         except pydantic.ValidationError as exc:
@@ -246,18 +246,3 @@ class AsyncStream(Generic[_T]):
             ) from exc
         model._request_id = self.request_id
         return model
-
-
-def _stream_error(payload: object, response: httpx.Response) -> APIStreamError:
-    error = APIStreamError("", response.request, body=payload)
-    label = " ".join(str(p) for p in (error.code, error.name) if p is not None)
-    message = "The API sent an error in the middle of the stream"
-    if label:
-        message += f" ({label})"
-    if error.detail:
-        message += f": {error.detail}"
-    if error.retryable:
-        message += ". Gloo says this is retryable: send the request again"
-    error.message = message
-    error.args = (message,)
-    return error
