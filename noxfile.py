@@ -23,8 +23,12 @@ TEST_DEPS = ["pytest", "pytest-asyncio", "respx", "trio", "coverage", "uvicorn"]
 # Test-only peers: the official openai package proves the emulator's fidelity; FastAPI proves
 # the documented recipe for testing an app that uses the SDK.
 TEST_DEPS += ["openai", "fastapi"]
-# Test-dependency pins for the floor run: the newest respx that supports httpx 0.27.
-FLOOR_TEST_PINS = {"respx": "respx==0.21.1"}
+# The Redis token store (the `redis` extra), tested against a real redis-server: .ci/run
+# starts one and sets GLOO_TEST_REDIS_URL; nox passes the environment (and CI) through.
+TEST_DEPS += ["redis"]
+# Test-dependency pins for the floor run: the newest respx that supports httpx 0.27, and the
+# `redis` extra's floor.
+FLOOR_TEST_PINS = {"respx": "respx==0.21.1", "redis": "redis==5.0.0"}
 DOCS_DEPS = ["mkdocs<2", "mkdocs-material", "mkdocstrings[python]"]
 CANDIDATE_PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
@@ -115,6 +119,16 @@ def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy (strict, configured in pyproject.toml)."""
     session.install("-e", ".", "mypy", *TEST_DEPS)
     session.run("mypy", "gloo_ai")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks (not a default session, never a gate): see docs/performance.md.
+
+    Extra arguments go to ``python -m benchmarks.run`` (for example ``-- --quick``).
+    """
+    session.install("-e", ".", "openai", "uvicorn")
+    session.run("python", "-m", "benchmarks.run", *session.posargs)
 
 
 @nox.session

@@ -17,6 +17,7 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._accumulator import ChatCompletionAccumulator, IncompleteStreamError
+    from ._auth import TokenMetrics
     from ._client import AsyncGloo
     from ._config import NOT_GIVEN, NotGiven, Timeout
     from ._exceptions import (
@@ -86,6 +87,7 @@ __all__ = [
     "ResponseParseError",
     "Timeout",
     "TokenExchangeError",
+    "TokenMetrics",
     "TokenUnavailableError",
     "ToolArgumentsError",
     "ToolLoopLimitError",
@@ -130,6 +132,7 @@ _LAZY: dict[str, str] = {
     "RateLimitError": "._exceptions",
     "ResponseParseError": "._parsing",
     "Timeout": "._config",
+    "TokenMetrics": "._auth",
     "TokenExchangeError": "._exceptions",
     "TokenUnavailableError": "._exceptions",
     "ToolArgumentsError": "._tools",

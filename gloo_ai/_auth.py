@@ -5,6 +5,11 @@ once for all concurrent requests (single flight, under one anyio lock) shortly b
 and after a 401. A fresh token is read without taking the lock, and the lock is never held while
 the user's own request is in flight. If the task that is refreshing is cancelled, the lock is
 released and the next waiter refreshes instead.
+
+Behind the in-memory token sits an optional `TokenStore` (shared by processes or hosts): it is
+consulted only when the memory copy is stale, and a refresh then happens under the store's lock,
+so that everyone who shares the store makes one token request. A failing store is logged and
+bypassed: it never fails a request.
 """
 
 from __future__ import annotations
@@ -13,22 +18,29 @@ import base64
 import logging
 import random
 from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from contextlib import AbstractAsyncContextManager
+from typing import TypeVar
 from urllib.parse import quote_plus, urlencode
 
 import anyio
+import anyio.lowlevel
 import httpx
 
 from ._config import DEFAULT_REFRESH_BUFFER, DEFAULT_TOKEN_TIMEOUT, Clock
 from ._exceptions import (
     APIResponseValidationError,
+    ConfigurationError,
     TokenExchangeError,
     TokenUnavailableError,
     decode_body,
 )
 from ._retry import backoff_delay, decide
-from ._tokens import Token
+from ._tokens import StoredToken, Token, TokenStore, store_key
+from ._tokens import refresh_buffer as _refresh_window
 
-__all__ = ["ApiKeyAuth", "ClientCredentialsAuth", "TokenSender"]
+__all__ = ["ApiKeyAuth", "ClientCredentialsAuth", "TokenMetrics", "TokenSender"]
+
+_T = TypeVar("_T")
 
 log = logging.getLogger("gloo_ai")
 
@@ -62,6 +74,44 @@ class ApiKeyAuth(httpx.Auth):
         yield request
 
 
+class TokenMetrics:
+    """Counters of a client's token refreshes, for logs and metrics.
+
+    Read it as ``client.token_metrics`` (``None`` with an API key).
+
+    Attributes:
+        refreshes: tokens fetched from the token endpoint.
+        failures: fetches that raised (after their retries).
+        adopted: tokens taken from the token store (another process or host fetched them).
+        store_errors: token store calls that failed and were bypassed.
+        last_latency: seconds the last successful fetch took, retries included (``None``
+            before the first).
+    """
+
+    def __init__(self, auth: ClientCredentialsAuth) -> None:
+        self._auth = auth
+        self.refreshes = 0
+        self.failures = 0
+        self.adopted = 0
+        self.store_errors = 0
+        self.last_latency: float | None = None
+        self._expires_at: float | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"TokenMetrics(refreshes={self.refreshes}, failures={self.failures}, "
+            f"adopted={self.adopted}, store_errors={self.store_errors}, "
+            f"last_latency={self.last_latency!r}, seconds_to_expiry={self.seconds_to_expiry!r})"
+        )
+
+    @property
+    def seconds_to_expiry(self) -> float | None:
+        """Seconds until the latest token expires (negative once expired; ``None`` if none)."""
+        if self._expires_at is None:
+            return None
+        return self._expires_at - self._auth._clock.monotonic()
+
+
 class ClientCredentialsAuth(httpx.Auth):
     """OAuth2 client credentials: fetch, cache and refresh a bearer token.
 
@@ -75,6 +125,10 @@ class ClientCredentialsAuth(httpx.Auth):
         refresh_buffer: refresh this many seconds before expiry (at most half the lifetime).
         token_timeout: the token request's own timeout.
         user_agent: the ``User-Agent`` sent with the token request.
+        token_store: where the token is shared with other clients, processes or hosts
+            (``None``: this client only).
+        on_token_refresh: called with the metrics after every fetch from the token endpoint,
+            successful or not; an exception it raises is logged and ignored.
     """
 
     def __init__(
@@ -89,6 +143,8 @@ class ClientCredentialsAuth(httpx.Auth):
         refresh_buffer: float = DEFAULT_REFRESH_BUFFER,
         token_timeout: httpx.Timeout = DEFAULT_TOKEN_TIMEOUT,
         user_agent: str,
+        token_store: TokenStore | None = None,
+        on_token_refresh: Callable[[TokenMetrics], object] | None = None,
     ) -> None:
         self.client_id = client_id
         self.token_url = token_url
@@ -105,6 +161,11 @@ class ClientCredentialsAuth(httpx.Auth):
         self._token: Token | None = None
         self._lock = anyio.Lock()
         self._random = random.Random()
+        self.token_store = token_store
+        self.store_key = store_key(token_url, client_id)
+        self.metrics = TokenMetrics(self)
+        self._on_refresh = on_token_refresh
+        self._rejected: str | None = None  # the value of the last token the API refused
 
     def __repr__(self) -> str:
         return f"ClientCredentialsAuth(client_id={self.client_id!r}, token_url={self.token_url!r})"
@@ -145,17 +206,179 @@ class ClientCredentialsAuth(httpx.Auth):
         async with self._lock:
             token = self._fresh()
             if token is None:
-                token = self._token = await self._fetch()
+                token = self._token = await self._obtain()
             return token
 
     async def _refresh_after_401(self, failed: Token) -> Token:
         async with self._lock:
-            if self._token is failed:
+            current = self._token
+            if current is failed or (current is not None and current.value == failed.value):
                 self._token = None
             token = self._fresh()
             if token is None:
-                token = self._token = await self._fetch()
+                self._rejected = failed.value
+                token = self._token = await self._obtain(failed)
             return token
+
+    # -- refresh ahead ----------------------------------------------------------------------------
+
+    async def refresh_ahead(self) -> None:
+        """Keep the token fresh in the background until cancelled (the client's task group).
+
+        It fetches a token at once, then refreshes it at a random point between 50% and 80%
+        of the time left before its refresh window, so that a fleet of clients does not hit
+        the token endpoint in the same second and no request waits on a refresh. With a token
+        store, the first client to get there refreshes and the others adopt its token. If a
+        refresh fails, the still-valid token keeps being used and the refresh is retried with
+        capped, jittered backoff. Nothing it raises reaches the caller, except cancellation.
+        """
+        failures = 0
+        while True:
+            await anyio.lowlevel.checkpoint()  # never spin without yielding
+            try:
+                token = self._token
+                if token is None or self._fresh() is None:
+                    await self.get_token()
+                else:
+                    if not failures:  # after a failure, retry as soon as the backoff ends
+                        await self._clock.sleep(self._ahead_delay(token))
+                    await self._refresh_ahead_once(token)
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                delay = min(2.0 ** (failures - 1), 60.0) * (0.5 + 0.5 * self._random.random())
+                log.warning(
+                    "Refreshing the access token ahead of expiry failed (%s); keeping the "
+                    "current token and retrying in %.1f s",
+                    type(exc).__name__,
+                    delay,
+                )
+                await self._clock.sleep(delay)
+
+    def _ahead_delay(self, token: Token) -> float:
+        stale_at = token.expires_at - _refresh_window(self.refresh_buffer, token.lifetime)
+        remaining = max(0.0, stale_at - self._clock.monotonic())
+        return remaining * (0.5 + 0.3 * self._random.random())
+
+    async def _refresh_ahead_once(self, token: Token) -> None:
+        async with self._lock:
+            if self._token is not token:
+                return  # refreshed meanwhile (or refused by a 401, and refreshed after it)
+            log.debug("Refreshing the access token ahead of expiry")
+            self._token = await self._obtain(current=token)
+
+    # -- the token store ------------------------------------------------------------------------
+
+    async def _obtain(self, failed: Token | None = None, current: Token | None = None) -> Token:
+        """A fresh token from the store, else from the token endpoint under the store's lock.
+
+        ``current``: a still-valid token being refreshed ahead; the store's copy of that same
+        token is not adopted (only a newer one someone else stored).
+        """
+        store = self.token_store
+        if store is None:
+            return await self._fetch_recorded()
+        key = self.store_key
+        if failed is not None:
+            await self._store_call("delete", lambda: store.delete(key, failed.value))
+        skip = current.value if current is not None else None
+        token = await self._adopt(store, skip)
+        if token is not None:
+            return token
+        lock: AbstractAsyncContextManager[None] = store.lock(key)
+        try:
+            await lock.__aenter__()
+        except ConfigurationError:
+            raise
+        except Exception as exc:
+            self._store_failed("lock", exc)
+            return await self._fetch_and_store(store)
+        try:
+            token = await self._adopt(store, skip)  # another process may have refreshed
+            if token is None:
+                token = await self._fetch_and_store(store)
+        except BaseException as exc:
+            await self._release(lock, exc)
+            raise
+        await self._release(lock, None)
+        return token
+
+    async def _adopt(self, store: TokenStore, skip: str | None) -> Token | None:
+        stored = await self._store_call("get", lambda: store.get(self.store_key))
+        if stored is None or stored.access_token in (self._rejected, skip):
+            return None
+        wall = self._clock.time()
+        if not stored.is_fresh(wall, self.refresh_buffer):
+            return None
+        log.debug("Using an access token from %r", store)
+        self.metrics.adopted += 1
+        expires_at = self._clock.monotonic() + (stored.expires_at - wall)
+        self.metrics._expires_at = expires_at
+        return Token(stored.access_token, expires_at, stored.lifetime)
+
+    async def _fetch_and_store(self, store: TokenStore) -> Token:
+        token = await self._fetch_recorded()
+        stored = StoredToken(
+            token.value,
+            self._clock.time() + (token.expires_at - self._clock.monotonic()),
+            token.lifetime,
+        )
+        await self._store_call("set", lambda: store.set(self.store_key, stored))
+        return token
+
+    async def _release(
+        self, lock: AbstractAsyncContextManager[None], exc: BaseException | None
+    ) -> None:
+        try:
+            if exc is None:
+                await lock.__aexit__(None, None, None)
+            else:
+                await lock.__aexit__(type(exc), exc, exc.__traceback__)
+        except Exception as error:
+            if error is not exc:
+                self._store_failed("unlock", error)
+
+    async def _store_call(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T | None:
+        try:
+            return await call()
+        except ConfigurationError:
+            raise
+        except Exception as exc:
+            self._store_failed(what, exc)
+            return None
+
+    def _store_failed(self, what: str, exc: Exception) -> None:
+        self.metrics.store_errors += 1
+        # The exception's type only: a message could quote a URL with a password.
+        log.warning(
+            "The token store %r failed (%s in %s); going on without it",
+            self.token_store,
+            type(exc).__name__,
+            what,
+        )
+
+    async def _fetch_recorded(self) -> Token:
+        metrics = self.metrics
+        started = self._clock.monotonic()
+        try:
+            token = await self._fetch()
+        except Exception:
+            metrics.failures += 1
+            self._notify()
+            raise
+        metrics.refreshes += 1
+        metrics.last_latency = self._clock.monotonic() - started
+        metrics._expires_at = token.expires_at
+        self._notify()
+        return token
+
+    def _notify(self) -> None:
+        if self._on_refresh is None:
+            return
+        try:
+            self._on_refresh(self.metrics)
+        except Exception:
+            log.exception("on_token_refresh raised; ignoring it")
 
     def invalidate(self) -> None:
         """Forget the cached token; the next request fetches a new one."""

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import anyio
+import anyio.abc
 import httpx
 
-from ._auth import ApiKeyAuth, ClientCredentialsAuth
+from ._auth import ApiKeyAuth, ClientCredentialsAuth, TokenMetrics
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
@@ -25,6 +27,7 @@ from ._config import (
     check_timeout,
 )
 from ._exceptions import ConfigurationError
+from ._tokens import TokenStore
 from ._transport import HttpState, Transport
 from ._version import __version__
 
@@ -101,6 +104,16 @@ class AsyncGloo:
             AsyncGloo then does not close it.
         refresh_buffer: refresh a token this many seconds before it expires (at most half of
             the token's lifetime).
+        token_store: a `TokenStore` that shares the token with other clients, processes or
+            hosts (`FileTokenStore` for one machine, `RedisTokenStore` for a fleet); the
+            default keeps it in this client's memory. Unused with an API key.
+        on_token_refresh: called with `token_metrics` after each fetch from the token
+            endpoint, successful or not (for metrics); what it raises is logged and ignored.
+        refresh_ahead: while the client is open as ``async with AsyncGloo(...) as client:``,
+            fetch a token on entry and refresh it in the background at a random point
+            before it expires, so that no request waits on a refresh and a fleet does not
+            refresh in the same second; a failed refresh keeps the still-valid token and is
+            retried with backoff. Enter and exit the client in the same task.
     """
 
     def __init__(
@@ -116,6 +129,9 @@ class AsyncGloo:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         refresh_buffer: float = DEFAULT_REFRESH_BUFFER,
+        token_store: TokenStore | None = None,
+        on_token_refresh: Callable[[TokenMetrics], object] | None = None,
+        refresh_ahead: bool = False,
         _clock: Clock | None = None,
     ) -> None:
         timeout = _validate_timeout(timeout)
@@ -128,6 +144,15 @@ class AsyncGloo:
             raise ConfigurationError(
                 f"refresh_buffer must be seconds >= 0, not {refresh_buffer!r}."
             )
+        if token_store is not None and not isinstance(token_store, TokenStore):
+            raise ConfigurationError(
+                "token_store must be a TokenStore (with async get, set and delete, and lock), "
+                f"such as FileTokenStore or RedisTokenStore; not {type(token_store).__name__}."
+            )
+        if on_token_refresh is not None and not callable(on_token_refresh):
+            raise ConfigurationError("on_token_refresh must be callable.")
+        self.refresh_ahead = bool(refresh_ahead)
+        self._task_group: anyio.abc.TaskGroup | None = None
         self.base_url = _validate_url(
             "base_url", base_url or _env(ENV_BASE_URL) or DEFAULT_BASE_URL
         )
@@ -151,6 +176,8 @@ class AsyncGloo:
                 max_retries=max_retries,
                 refresh_buffer=float(refresh_buffer),
                 user_agent=USER_AGENT,
+                token_store=token_store,
+                on_token_refresh=on_token_refresh,
             )
         headers = {"User-Agent": USER_AGENT}
         if default_headers:
@@ -229,6 +256,15 @@ class AsyncGloo:
         """Whether `aclose` has closed the connection pool."""
         return self._transport.state.is_closed
 
+    @property
+    def token_metrics(self) -> TokenMetrics | None:
+        """Counters of token refreshes (count, failures, latency, seconds to expiry).
+
+        ``None`` with an API key, which needs no token.
+        """
+        auth = self._transport.state.auth
+        return auth.metrics if isinstance(auth, ClientCredentialsAuth) else None
+
     @cached_property
     def chat(self) -> AsyncChat:
         """Chat completions: ``client.chat.completions.create(...)``."""
@@ -253,6 +289,7 @@ class AsyncGloo:
             default_headers: headers to add to (or override in) the copy's defaults.
         """
         clone = copy.copy(self)
+        clone._task_group = None
         clone.__dict__.pop("chat", None)
         transport = copy.copy(self._transport)
         if not isinstance(timeout, NotGiven):
@@ -285,6 +322,15 @@ class AsyncGloo:
         await self._transport.state.aclose()
 
     async def __aenter__(self) -> AsyncGloo:
+        auth = self._transport.state.auth
+        if self.refresh_ahead and isinstance(auth, ClientCredentialsAuth):
+            if self._task_group is not None:
+                raise RuntimeError("This AsyncGloo is already open as a context manager.")
+            self._transport.state.http()  # bind to this event loop first
+            task_group = anyio.create_task_group()
+            await task_group.__aenter__()
+            task_group.start_soon(auth.refresh_ahead, name="gloo-ai token refresh ahead")
+            self._task_group = task_group
         return self
 
     async def __aexit__(
@@ -293,4 +339,10 @@ class AsyncGloo:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        await self.aclose()
+        task_group, self._task_group = self._task_group, None
+        try:
+            if task_group is not None:
+                task_group.cancel_scope.cancel()
+                await task_group.__aexit__(None, None, None)
+        finally:
+            await self.aclose()

@@ -49,6 +49,7 @@ EXPECTED_ALL = [
     "ResponseParseError",
     "Timeout",
     "TokenExchangeError",
+    "TokenMetrics",
     "TokenUnavailableError",
     "ToolArgumentsError",
     "ToolLoopLimitError",
