@@ -225,6 +225,16 @@ class AsyncStream(Generic[_T]):
         )
 
     def _parse(self, event: ServerSentEvent) -> _T:
+        if event.event is None and '"error"' not in event.data:
+            # The common case: validate straight from the JSON text, which is about twice
+            # as fast as json.loads followed by model_validate (see docs/performance.md).
+            try:
+                model = self._cast_to.model_validate_json(event.data)
+            except (pydantic.ValidationError, ValueError):
+                pass  # not JSON, or not a chunk: the slow path below says which
+            else:
+                model._request_id = self.request_id
+                return model
         try:
             payload = json.loads(event.data)
         except ValueError as exc:

@@ -1,0 +1,70 @@
+"""One client, 1,000 requests in flight, in a fresh process: ``python -m benchmarks.memory``.
+
+The server holds every answer until all of them have arrived (``?hold=N``), so the client
+really has N requests open at once. Two passes: peak RSS first (no tracing), then the
+tracemalloc peak (tracing slows Python down and costs memory of its own). Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import tracemalloc
+
+from .clients import FACTORIES
+
+
+def _rss_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _reset_peak_rss() -> None:
+    with open("/proc/self/clear_refs", "w") as f:  # reset VmHWM (the peak) to VmRSS
+        f.write("5")
+
+
+async def _main(client_name: str, url: str, n: int) -> dict[str, float]:
+    client = FACTORIES[client_name](url)
+    await client.complete()  # imports, token, first connection
+    gc.collect()
+
+    async def burst() -> None:
+        query = {"hold": str(n)}
+        await asyncio.gather(*(client.complete(query) for _ in range(n)))
+
+    _reset_peak_rss()
+    rss_before = _rss_kib("VmRSS")
+    await burst()
+    rss_peak = _rss_kib("VmHWM")
+    gc.collect()
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    await burst()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    await client.aclose()
+    return {
+        "rss_delta_mib": (rss_peak - rss_before) / 1024,
+        "rss_peak_mib": rss_peak / 1024,
+        "traced_peak_mib": (peak - base) / 2**20,
+        "traced_peak_kib_per_request": (peak - base) / 1024 / n,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("client", choices=sorted(FACTORIES))
+    parser.add_argument("url")
+    parser.add_argument("--n", type=int, default=1000)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(_main(args.client, args.url, args.n))))
+
+
+if __name__ == "__main__":
+    main()
