@@ -132,20 +132,15 @@ async def test_tool_from_a_pydantic_model_on_the_wire(v2: respx.Route, client: A
             "function": {
                 "name": "GetWeather",
                 "description": "The current weather in a city.",
-                "parameters": {
-                    "$defs": {"Unit": {"enum": ["c", "f"], "title": "Unit", "type": "string"}},
-                    "description": "The current weather in a city.",
-                    "properties": {
-                        "city": {"title": "City", "type": "string"},
-                        "unit": {"$ref": "#/$defs/Unit", "default": "c"},
-                    },
-                    "required": ["city"],
-                    "title": "GetWeather",
-                    "type": "object",
-                },
+                # pydantic's own schema (its exact form varies across pydantic versions:
+                # older ones wrap a $ref with siblings in allOf).
+                "parameters": GetWeather.model_json_schema(),
             },
         }
     ]
+    parameters = sent(v2)["tools"][0]["function"]["parameters"]
+    assert parameters["required"] == ["city"]
+    assert parameters["$defs"]["Unit"]["enum"] == ["c", "f"]
     assert tool.arguments_model is GetWeather
     assert tool.function is None
     assert isinstance(tool.param, ChatCompletionToolParam)
