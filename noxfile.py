@@ -26,6 +26,8 @@ TEST_DEPS += ["openai", "fastapi"]
 # The Redis token store (the `redis` extra), tested against a real redis-server: .ci/run
 # starts one and sets GLOO_TEST_REDIS_URL; nox passes the environment (and CI) through.
 TEST_DEPS += ["redis"]
+# The aiohttp transport (the `aiohttp` extra), tested against the loopback server.
+TEST_DEPS += ["aiohttp"]
 # Test-dependency pins for the floor run: the newest respx that supports httpx 0.27, and the
 # `redis` extra's floor.
 FLOOR_TEST_PINS = {"respx": "respx==0.21.1", "redis": "redis==5.0.0"}
@@ -127,7 +129,7 @@ def bench(session: nox.Session) -> None:
 
     Extra arguments go to ``python -m benchmarks.run`` (for example ``-- --quick``).
     """
-    session.install("-e", ".", "openai", "uvicorn")
+    session.install("-e", ".[aiohttp]", "openai", "uvicorn")
     session.run("python", "-m", "benchmarks.run", *session.posargs)
 
 

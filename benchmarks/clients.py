@@ -202,9 +202,17 @@ class OpenAI:
         await self.client.close()
 
 
+def gloo_aiohttp(url: str) -> Gloo:
+    """``AsyncGloo`` (API key) on the aiohttp transport (the ``aiohttp`` extra)."""
+    from gloo_ai.transports import aiohttp_client
+
+    return Gloo(url, http_client=aiohttp_client(), name="gloo_aiohttp")
+
+
 FACTORIES: dict[str, Callable[[str], BenchClient]] = {
     "httpx": lambda url: RawHttpx(url),
     "gloo": lambda url: Gloo(url),
+    "gloo_aiohttp": gloo_aiohttp,
     "gloo_cc": lambda url: Gloo(url, credentials=True),
     "openai": lambda url: OpenAI(url),
 }

@@ -1,10 +1,11 @@
 """Run the benchmarks: ``python -m benchmarks.run`` (or ``nox -s bench``).
 
 Starts the bench server in its own process, then measures in this (client) process, side by
-side and interleaved round by round: raw httpx (the floor), AsyncGloo (API key, and client
-credentials), and openai.AsyncOpenAI. CPU is ``time.process_time()`` of this process only;
-wall time is ``time.perf_counter()``. Each figure is the median over rounds, and is printed
-as a ratio to the floor measured in the same run. Writes a JSON result.
+side and interleaved round by round: raw httpx (the floor), AsyncGloo (API key, client
+credentials, and on the aiohttp transport), and openai.AsyncOpenAI. CPU is
+``time.process_time()`` of this process only; wall time is ``time.perf_counter()``. Each
+figure is the median over rounds, and is printed as a ratio to the floor measured in the
+same run. Writes a JSON result.
 """
 
 from __future__ import annotations
@@ -303,7 +304,7 @@ def report(result: dict[str, Any]) -> None:
             if name.startswith("_"):
                 continue
             print(
-                f"  {name:8s} CPU {f['cpu_ms']:7.3f} ms/req {_ratio(f['cpu_ms'], floor['cpu_ms'])}"
+                f"  {name:12s} CPU {f['cpu_ms']:7.3f} ms/req {_ratio(f['cpu_ms'], floor['cpu_ms'])}"
                 f"   wall {f['wall_ms']:7.3f} ms/req  {f['per_s']:8.0f} req/s "
                 f"{_ratio(floor['wall_ms'], f['wall_ms'])} of floor's rate"
             )
@@ -319,14 +320,14 @@ def report(result: dict[str, Any]) -> None:
             if name.startswith("_"):
                 continue
             print(
-                f"  {name:8s} CPU {f['cpu_us_per_chunk']:7.2f} us/chunk "
+                f"  {name:12s} CPU {f['cpu_us_per_chunk']:7.2f} us/chunk "
                 f"{_ratio(f['cpu_us_per_chunk'], floor['cpu_us_per_chunk'])}"
                 f"   wall {f['wall_us_per_chunk']:7.2f} us/chunk"
             )
     if "cold_start" in result:
         print("\nFirst call of a new AsyncGloo (medians):")
         for name, f in result["cold_start"].items():
-            print(f"  {name:8s} CPU {f['cpu_ms']:7.3f} ms   wall {f['wall_ms']:7.3f} ms")
+            print(f"  {name:12s} CPU {f['cpu_ms']:7.3f} ms   wall {f['wall_ms']:7.3f} ms")
     if "pool" in result:
         figures = result["pool"]
         print(
@@ -355,10 +356,10 @@ def report(result: dict[str, Any]) -> None:
         floor = result["memory"].get(FLOOR, {})
         for name, f in result["memory"].items():
             if "error" in f:
-                print(f"  {name:8s} failed: {f['error']}")
+                print(f"  {name:12s} failed: {f['error']}")
                 continue
             print(
-                f"  {name:8s} RSS +{f['rss_delta_mib']:6.1f} MiB   tracemalloc peak "
+                f"  {name:12s} RSS +{f['rss_delta_mib']:6.1f} MiB   tracemalloc peak "
                 f"{f['traced_peak_mib']:6.1f} MiB "
                 f"{_ratio(f['traced_peak_mib'], floor.get('traced_peak_mib', 0))}"
             )

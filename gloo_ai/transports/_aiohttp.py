@@ -1,0 +1,277 @@
+"""An httpx transport that sends through aiohttp (``pip install 'gloo-ai[aiohttp]'``).
+
+httpx's own transport (httpcore) rescans its whole pool on every request, which costs
+milliseconds of CPU per request at high concurrency; aiohttp's connector does not (see
+docs/performance.md). This transport keeps httpx's API (requests, responses, errors, auth,
+timeouts) and replaces only the connection pool and the HTTP/1.1 parser. asyncio only.
+
+aiohttp is imported when a transport is created, never when ``gloo_ai`` is imported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import httpx
+
+from .._config import DEFAULT_TIMEOUT
+from .._exceptions import ConfigurationError
+
+if TYPE_CHECKING:
+    import ssl
+    from types import ModuleType
+
+__all__ = ["AiohttpTransport", "aiohttp_client"]
+
+_INSTALL_HINT = (
+    "AiohttpTransport needs aiohttp, which is not installed. Install it with: "
+    "pip install 'gloo-ai[aiohttp]'"
+)
+_NEEDS_ASYNCIO = (
+    "AiohttpTransport runs on asyncio only, and no asyncio event loop is running here "
+    "(trio?). Under trio, use AsyncGloo's default transport (do not pass an http_client "
+    "built on AiohttpTransport)."
+)
+
+# Request headers that describe the body as httpx framed it; aiohttp frames the bytes itself.
+_FRAMING_HEADERS = frozenset({"transfer-encoding", "content-length"})
+
+
+def _import_aiohttp() -> ModuleType:
+    try:
+        import aiohttp
+    except ImportError as exc:
+        raise ConfigurationError(_INSTALL_HINT) from exc
+    return aiohttp
+
+
+def _url_class() -> Any:
+    import yarl  # an aiohttp dependency
+
+    return yarl.URL
+
+
+def _running_asyncio_loop() -> asyncio.AbstractEventLoop:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        raise ConfigurationError(_NEEDS_ASYNCIO) from None
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """An `httpx.AsyncBaseTransport` backed by one `aiohttp.ClientSession` (asyncio only).
+
+    Use it through an `httpx.AsyncClient`::
+
+        http = httpx.AsyncClient(transport=AiohttpTransport())
+        async with AsyncGloo(http_client=http) as client:
+            ...
+        await http.aclose()
+
+    The session is created on first use, in the running event loop, and belongs to that
+    loop. Timeouts come from each request (``connect`` and ``read``, as for httpx's own
+    transport; aiohttp has no write timeout, and ``pool`` is added to the connect time);
+    aiohttp's errors are raised as httpx's (`httpx.ConnectError`, `httpx.ConnectTimeout`,
+    `httpx.ReadTimeout`, `httpx.RemoteProtocolError`, `httpx.ReadError`), so `AsyncGloo`
+    retries and reports them as it does with the default transport. Under trio it raises
+    `ConfigurationError`.
+
+    Args:
+        limit: the most connections open at once (aiohttp's ``TCPConnector(limit=)``);
+            further requests wait for a free one.
+        limit_per_host: the most connections to one host; 0 for no limit of its own.
+        keepalive_timeout: seconds an idle connection is kept for reuse.
+        ssl: an `ssl.SSLContext`, or False to skip certificate checks; default: aiohttp's
+            default verification.
+    """
+
+    def __init__(
+        self,
+        *,
+        limit: int = 100,
+        limit_per_host: int = 0,
+        keepalive_timeout: float = 30.0,
+        ssl: ssl.SSLContext | bool = True,
+    ) -> None:
+        if not isinstance(limit, int) or limit < 1:
+            raise ConfigurationError(f"limit must be an int >= 1, not {limit!r}.")
+        self._aiohttp = _import_aiohttp()
+        self._url = _url_class()
+        self._limit = limit
+        self._limit_per_host = limit_per_host
+        self._keepalive_timeout = keepalive_timeout
+        self._ssl = ssl
+        self._session: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = os.getpid()
+        self._closed = False
+
+    def _get_session(self) -> Any:
+        loop = _running_asyncio_loop()
+        if self._closed:
+            raise RuntimeError("This AiohttpTransport has been closed.")
+        if self._session is not None and (loop is not self._loop or os.getpid() != self._pid):
+            raise ConfigurationError(
+                "This AiohttpTransport belongs to another event loop (or to the process this "
+                "one was forked from), and its connections cannot be used here. Create the "
+                "transport, its httpx.AsyncClient and AsyncGloo inside the event loop (and "
+                "process) that uses them."
+            )
+        if self._session is None:
+            aiohttp = self._aiohttp
+            connector = aiohttp.TCPConnector(
+                limit=self._limit,
+                limit_per_host=self._limit_per_host,
+                keepalive_timeout=self._keepalive_timeout,
+                ssl=self._ssl,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                # httpx decodes the body, keeps the cookies and follows redirects.
+                auto_decompress=False,
+                cookie_jar=aiohttp.DummyCookieJar(),
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+            self._loop = loop
+            self._pid = os.getpid()
+        return self._session
+
+    def _client_timeout(self, timeout: Mapping[str, float | None]) -> Any:
+        connect = timeout.get("connect")
+        pool = timeout.get("pool")
+        return self._aiohttp.ClientTimeout(
+            total=None,
+            connect=None if connect is None or pool is None else connect + pool,
+            sock_connect=connect,
+            sock_read=timeout.get("read"),
+        )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through aiohttp; return a response whose body streams."""
+        session = self._get_session()
+        aiohttp = self._aiohttp
+        body = await request.aread()
+        headers = [
+            (name, value)
+            for name, value in request.headers.multi_items()
+            if name.lower() not in _FRAMING_HEADERS
+        ]
+        timeout = self._client_timeout(request.extensions.get("timeout") or {})
+        try:
+            response = await session.request(
+                request.method,
+                self._url(str(request.url), encoded=True),
+                headers=headers,
+                data=body or None,
+                allow_redirects=False,
+                timeout=timeout,
+            )
+        except Exception as exc:
+            _raise_mapped(aiohttp, exc, request, connecting=True)
+        return httpx.Response(
+            status_code=response.status,
+            headers=list(response.raw_headers),
+            stream=_ResponseStream(aiohttp, response, request),
+            request=request,
+            extensions={
+                "http_version": f"HTTP/{response.version.major}.{response.version.minor}".encode(),
+                "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
+            },
+        )
+
+    async def aclose(self) -> None:
+        """Close the aiohttp session and its connections."""
+        self._closed = True
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    """The body of an aiohttp response, as httpx reads it."""
+
+    def __init__(self, aiohttp: ModuleType, response: Any, request: httpx.Request) -> None:
+        self._aiohttp = aiohttp
+        self._response = response
+        self._request = request
+        self._complete = False
+        self._closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+        except Exception as exc:
+            _raise_mapped(self._aiohttp, exc, self._request, connecting=False)
+        self._complete = True
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._complete:
+            self._response.release()  # back to the pool for the next request
+        else:
+            self._response.close()  # abandoned mid-body: the connection cannot be reused
+
+
+def _raise_mapped(
+    aiohttp: ModuleType, exc: Exception, request: httpx.Request, *, connecting: bool
+) -> NoReturn:
+    """Raise aiohttp's (or asyncio's) error ``exc`` as the matching httpx error."""
+    message = str(exc) or type(exc).__name__
+    connect_timeout = getattr(aiohttp, "ConnectionTimeoutError", None)
+    mapped: httpx.TransportError
+    if connect_timeout is not None and isinstance(exc, connect_timeout):
+        mapped = httpx.ConnectTimeout(message, request=request)
+    elif isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        if connect_timeout is None and connecting and "connect" in message.lower():
+            mapped = httpx.ConnectTimeout(message, request=request)  # aiohttp < 3.10
+        else:
+            mapped = httpx.ReadTimeout(message, request=request)
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        mapped = httpx.ConnectError(message, request=request)
+    elif isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
+        mapped = httpx.RemoteProtocolError(message, request=request)
+    elif isinstance(exc, aiohttp.InvalidURL):
+        mapped = httpx.UnsupportedProtocol(message, request=request)
+    elif isinstance(exc, (aiohttp.ClientError, OSError)):
+        mapped = httpx.ReadError(message, request=request)
+    else:
+        raise exc
+    raise mapped from exc
+
+
+def aiohttp_client(
+    *,
+    limit: int = 100,
+    limit_per_host: int = 0,
+    keepalive_timeout: float = 30.0,
+    ssl: ssl.SSLContext | bool = True,
+    timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
+    **kwargs: Any,
+) -> httpx.AsyncClient:
+    """An `httpx.AsyncClient` that sends through an `AiohttpTransport` (asyncio only).
+
+    Pass it as ``AsyncGloo(http_client=aiohttp_client())``; AsyncGloo does not close an
+    ``http_client`` it was given, so close it yourself (``await http.aclose()``) when done.
+
+    Args:
+        limit: the most connections open at once.
+        limit_per_host: the most connections to one host (0: no limit of its own).
+        keepalive_timeout: seconds an idle connection is kept for reuse.
+        ssl: an `ssl.SSLContext`, or False to skip certificate checks.
+        timeout: the httpx client's default timeout (AsyncGloo sets its own per request).
+        **kwargs: passed on to `httpx.AsyncClient` (not ``transport``). ``trust_env``
+            defaults to False here: with it, httpx would send requests matching the
+            ``HTTP(S)_PROXY`` variables through its own proxy transport, not through aiohttp.
+    """
+    transport = AiohttpTransport(
+        limit=limit, limit_per_host=limit_per_host, keepalive_timeout=keepalive_timeout, ssl=ssl
+    )
+    kwargs.setdefault("follow_redirects", False)
+    kwargs.setdefault("trust_env", False)
+    return httpx.AsyncClient(transport=transport, timeout=timeout, **kwargs)
