@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._accumulator import ChatCompletionAccumulator, IncompleteStreamError
     from ._auth import TokenMetrics
     from ._client import AsyncGloo
     from ._config import NOT_GIVEN, NotGiven, Timeout
@@ -41,12 +40,18 @@ if TYPE_CHECKING:
         TokenUnavailableError,
         UnprocessableEntityError,
     )
-    from ._parsing import LengthFinishReasonError, ResponseParseError
     from ._response import APIResponse
-    from ._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from ._streaming import AsyncStream
-    from ._tool_runner import ToolLoopLimitError, ToolRunResult, assistant_message, tool_result
-    from ._tools import (
+    from .resources.chat._accumulator import ChatCompletionAccumulator, IncompleteStreamError
+    from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
+    from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
+    from .resources.chat._tool_runner import (
+        ToolLoopLimitError,
+        ToolRunResult,
+        assistant_message,
+        tool_result,
+    )
+    from .tools import (
         FunctionTool,
         ParsedToolCall,
         ToolArgumentsError,
@@ -113,37 +118,37 @@ _LAZY: dict[str, str] = {
     "AsyncStream": "._streaming",
     "AuthenticationError": "._exceptions",
     "BadRequestError": "._exceptions",
-    "ChatCompletionAccumulator": "._accumulator",
-    "ChatCompletionStream": "._stream_helpers",
-    "ChatCompletionStreamManager": "._stream_helpers",
+    "ChatCompletionAccumulator": ".resources.chat._accumulator",
+    "ChatCompletionStream": ".resources.chat._stream_helpers",
+    "ChatCompletionStreamManager": ".resources.chat._stream_helpers",
     "ConfigurationError": "._exceptions",
     "ConflictError": "._exceptions",
-    "FunctionTool": "._tools",
+    "FunctionTool": ".tools",
     "GlooError": "._exceptions",
-    "IncompleteStreamError": "._accumulator",
+    "IncompleteStreamError": ".resources.chat._accumulator",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
-    "LengthFinishReasonError": "._parsing",
+    "LengthFinishReasonError": ".resources.chat._parsing",
     "NOT_GIVEN": "._config",
     "NotFoundError": "._exceptions",
     "NotGiven": "._config",
-    "ParsedToolCall": "._tools",
+    "ParsedToolCall": ".tools",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
-    "ResponseParseError": "._parsing",
+    "ResponseParseError": ".resources.chat._parsing",
     "Timeout": "._config",
     "TokenMetrics": "._auth",
     "TokenExchangeError": "._exceptions",
     "TokenUnavailableError": "._exceptions",
-    "ToolArgumentsError": "._tools",
-    "ToolLoopLimitError": "._tool_runner",
-    "ToolRunResult": "._tool_runner",
-    "UnknownToolError": "._tools",
+    "ToolArgumentsError": ".tools",
+    "ToolLoopLimitError": ".resources.chat._tool_runner",
+    "ToolRunResult": ".resources.chat._tool_runner",
+    "UnknownToolError": ".tools",
     "UnprocessableEntityError": "._exceptions",
-    "assistant_message": "._tool_runner",
-    "function_tool": "._tools",
-    "parse_tool_call": "._tools",
-    "tool_result": "._tool_runner",
+    "assistant_message": ".resources.chat._tool_runner",
+    "function_tool": ".tools",
+    "parse_tool_call": ".tools",
+    "tool_result": ".resources.chat._tool_runner",
 }
 
 

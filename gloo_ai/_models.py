@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pydantic
 from pydantic import BaseModel, ConfigDict, PrivateAttr
 
-__all__ = ["GlooModel", "RequestModel"]
+__all__ = ["GlooModel", "RequestModel", "validation_summary"]
 
 
 class GlooModel(BaseModel):
@@ -30,3 +31,19 @@ class RequestModel(BaseModel):
     """Base of every request model: an unknown field is a typo, so it is an error."""
 
     model_config = ConfigDict(extra="forbid", protected_namespaces=(), populate_by_name=True)
+
+
+def validation_summary(exc: pydantic.ValidationError, limit: int = 5) -> str:
+    """The first few errors of a validation error, as ``loc: message`` pairs.
+
+    Args:
+        exc: the validation error.
+        limit: how many errors to show.
+
+    Returns:
+        For example ``"city: Field required; unit: Input should be 'c' or 'f'"``.
+    """
+    errors = exc.errors(include_url=False, include_input=False)
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in errors]
+    text = "; ".join(parts[:limit])
+    return text + (f" (and {len(parts) - limit} more)" if len(parts) > limit else "")

@@ -14,8 +14,8 @@ import pydantic
 import pytest
 
 from gloo_ai import APIStreamError, GlooError
-from gloo_ai._accumulator import ChatCompletionAccumulator, IncompleteStreamError
 from gloo_ai._streaming import SSEDecoder
+from gloo_ai.resources.chat._accumulator import ChatCompletionAccumulator, IncompleteStreamError
 from gloo_ai.types.chat import (
     ChatCompletion,
     ChatCompletionChunk,

@@ -16,7 +16,7 @@ import respx
 from pydantic import BaseModel, Field
 
 from gloo_ai import APIResponseValidationError, AsyncGloo, GlooError, InvalidArgumentError
-from gloo_ai._parsing import (
+from gloo_ai.resources.chat._parsing import (
     LengthFinishReasonError,
     ResponseParseError,
     response_format_param,

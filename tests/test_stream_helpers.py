@@ -18,8 +18,8 @@ import pytest
 import respx
 
 from gloo_ai import APIStreamError, AsyncGloo, BadRequestError
-from gloo_ai._accumulator import IncompleteStreamError
-from gloo_ai._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
+from gloo_ai.resources.chat._accumulator import IncompleteStreamError
+from gloo_ai.resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
 from gloo_ai.types.chat import (
     ChatCompletion,
     ChunkEvent,

@@ -19,15 +19,20 @@ import respx
 from pydantic import BaseModel, Field
 
 from gloo_ai import AsyncGloo, GlooError, InvalidArgumentError
-from gloo_ai._tool_runner import ToolLoopLimitError, ToolRunResult, assistant_message, tool_result
-from gloo_ai._tools import (
+from gloo_ai.resources.chat._tool_runner import (
+    ToolLoopLimitError,
+    ToolRunResult,
+    assistant_message,
+    tool_result,
+)
+from gloo_ai.testing import GlooEmulator
+from gloo_ai.tools import (
     FunctionTool,
     ToolArgumentsError,
     UnknownToolError,
     function_tool,
     parse_tool_call,
 )
-from gloo_ai.testing import GlooEmulator
 from gloo_ai.types.chat import (
     AssistantMessage,
     ChatCompletionMessage,

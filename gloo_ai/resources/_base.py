@@ -13,7 +13,7 @@ import pydantic
 
 from .._config import NotGiven, RequestOptions, check_max_retries, check_timeout
 from .._exceptions import APIResponseValidationError, InvalidArgumentError, request_id_of
-from .._models import GlooModel
+from .._models import GlooModel, validation_summary
 from .._response import APIResponse
 from .._streaming import AsyncStream
 
@@ -69,7 +69,7 @@ def parse_model(cls: type[_M]) -> Callable[[httpx.Response], _M]:
         except pydantic.ValidationError as exc:
             raise APIResponseValidationError(
                 f"The API answered HTTP {response.status_code} with a body that is not a "
-                f"{cls.__name__}: {_summary(exc)}",
+                f"{cls.__name__}: {validation_summary(exc)}",
                 response=response,
                 body=_safe_body(response),
             ) from exc
@@ -93,15 +93,6 @@ def _safe_body(response: httpx.Response) -> object:
         return response.json()
     except ValueError:
         return response.text
-
-
-def _summary(exc: pydantic.ValidationError) -> str:
-    parts = []
-    for error in exc.errors(include_input=False, include_url=False)[:5]:
-        loc = ".".join(str(p) for p in error["loc"])
-        parts.append(f"{loc}: {error['msg']}" if loc else error["msg"])
-    more = exc.error_count() - len(parts)
-    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
 
 
 def request_options(
@@ -138,7 +129,7 @@ def warn_deprecated(message: str) -> None:
 
 def invalid_arguments(where: str, exc: pydantic.ValidationError) -> InvalidArgumentError:
     """Turn a request model's validation error into a clear `InvalidArgumentError`."""
-    return InvalidArgumentError(f"Invalid arguments for {where}: {_summary(exc)}")
+    return InvalidArgumentError(f"Invalid arguments for {where}: {validation_summary(exc)}")
 
 
 def raw_response_wrapper(

@@ -10,12 +10,9 @@ from pydantic import BaseModel
 
 from ..._config import NOT_GIVEN, NotGiven
 from ..._exceptions import InvalidArgumentError
-from ..._parsing import ResponseFormatT, parse_completion, response_format_param
 from ..._response import APIResponse
-from ..._stream_helpers import ChatCompletionStreamManager
 from ..._streaming import AsyncStream
-from ..._tool_runner import ToolLike, ToolRunResult, run_tool_loop
-from ..._tools import FunctionTool, resolve_tool_fields
+from ...tools import FunctionTool, resolve_tool_fields
 from ...types.chat import (
     AssistantMessage,
     ChatCompletion,
@@ -44,6 +41,9 @@ from .._base import (
     request_options,
     warn_deprecated,
 )
+from ._parsing import ResponseFormatT, parse_completion, response_format_param
+from ._stream_helpers import ChatCompletionStreamManager
+from ._tool_runner import ToolLike, ToolRunResult, run_tool_loop
 
 if TYPE_CHECKING:
     import httpx

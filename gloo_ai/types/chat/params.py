@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, TypeAlias
 from pydantic import Field
 
 from ..._models import RequestModel
+from ..shared import FunctionDefinition, FunctionToolParam, NamedToolChoice, ToolChoice
 
 __all__ = [
     "AssistantMessage",
@@ -14,6 +15,7 @@ __all__ = [
     "ChatCompletionToolParam",
     "FunctionDefinition",
     "ModelFamily",
+    "NamedToolChoice",
     "StreamOptions",
     "SystemMessage",
     "ToolCallFunctionParam",
@@ -89,35 +91,8 @@ ChatCompletionMessageParam = Annotated[
 """Any message of a conversation (``role`` is ``system``, ``user``, ``assistant`` or ``tool``)."""
 
 
-class FunctionDefinition(RequestModel):
-    """A function the model may call: its name, description and JSON Schema parameters."""
-
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    description: str | None = None
-    parameters: dict[str, Any] | None = None
-    strict: bool | None = None
-
-
-class ChatCompletionToolParam(RequestModel):
-    """A tool offered to the model (OpenAI's function-tool shape)."""
-
-    type: Literal["function"] = "function"
-    function: FunctionDefinition
-
-
-class _NamedFunction(RequestModel):
-    name: str
-
-
-class NamedToolChoice(RequestModel):
-    """Force a call of one named function (OpenAI's form; not in Gloo's docs)."""
-
-    type: Literal["function"] = "function"
-    function: _NamedFunction
-
-
-ToolChoice: TypeAlias = Literal["none", "auto", "required"] | NamedToolChoice
-"""``"none"``, ``"auto"``, ``"required"``, or a named function to force."""
+ChatCompletionToolParam = FunctionToolParam
+"""A tool offered to the model (OpenAI's function-tool shape); see `FunctionToolParam`."""
 
 
 class StreamOptions(RequestModel):

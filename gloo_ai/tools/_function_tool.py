@@ -1,4 +1,8 @@
-"""Function tools: definitions from models, functions or dicts; parsing and running calls."""
+"""Function tools: definitions from models, functions or dicts; parsing and running calls.
+
+Shared by every area that offers tools to a model (chat, grounded completions, the
+Responses API): a tool is defined once and each area sends it in its own shape.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,22 @@ import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, cast, overload
+from typing import Any, Generic, Protocol, TypeVar, cast, overload
 
 import anyio.to_thread
 import pydantic
 
-from ._exceptions import GlooError, InvalidArgumentError
-from ._parsing import to_strict_json_schema, validation_summary
-from ._tool_schema import docstring_parts, encode_result, function_model, is_async
-from .types.chat.chat_completion import ChatCompletionMessageToolCall
-from .types.chat.params import (
-    ChatCompletionToolParam,
-    NamedToolChoice,
-)
+from .._exceptions import GlooError, InvalidArgumentError
+from .._json_schema import to_strict_json_schema
+from .._models import validation_summary
+from ..types.shared import FunctionToolParam, NamedToolChoice
+from ._signature import docstring_parts, encode_result, function_model, is_async
 
 __all__ = [
     "FunctionTool",
     "ParsedToolCall",
     "ToolArgumentsError",
+    "ToolCallLike",
     "UnknownToolError",
     "function_tool",
     "parse_tool_call",
@@ -77,7 +79,7 @@ class FunctionTool(Generic[ArgsT]):
 
     Attributes:
         name: the function name the model calls.
-        param: the definition to pass in ``tools=`` (a `ChatCompletionToolParam`).
+        param: the definition to pass in ``tools=`` (a `FunctionToolParam`).
         arguments_model: the pydantic model the arguments are parsed into, or None for a
             tool made from a raw schema dict.
         function: the callable run by `call`, or None for a model or a raw schema.
@@ -85,7 +87,7 @@ class FunctionTool(Generic[ArgsT]):
 
     def __init__(
         self,
-        param: ChatCompletionToolParam,
+        param: FunctionToolParam,
         arguments_model: type[pydantic.BaseModel] | None,
         function: Callable[..., Any] | None,
     ) -> None:
@@ -199,11 +201,11 @@ class ParsedToolCall(Generic[ArgsT]):
 
 def _definition(
     name: str, description: str | None, parameters: dict[str, Any], strict: bool | None
-) -> ChatCompletionToolParam:
+) -> FunctionToolParam:
     if strict:
         parameters = to_strict_json_schema(parameters)
     try:
-        return ChatCompletionToolParam.model_validate(
+        return FunctionToolParam.model_validate(
             {
                 "type": "function",
                 "function": {
@@ -328,8 +330,24 @@ def function_tool(
     )
 
 
+class _CalledFunction(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def arguments(self) -> str: ...
+
+
+class ToolCallLike(Protocol):
+    """What `parse_tool_call` reads of a tool call: its ``id`` and ``function``."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def function(self) -> _CalledFunction: ...
+
+
 def parse_tool_call(
-    call: ChatCompletionMessageToolCall,
+    call: ToolCallLike,
     tools: Iterable[FunctionTool[Any]] | Mapping[str, FunctionTool[Any]],
 ) -> ParsedToolCall[Any]:
     """Match a tool call to its tool and parse its arguments.
@@ -349,7 +367,7 @@ def parse_tool_call(
     tool = by_name.get(call.function.name)
     if tool is None:
         raise UnknownToolError(call.function.name, by_name)
-    return ParsedToolCall(call.id, tool, tool.parse_arguments(call.function.arguments))
+    return ParsedToolCall(call.id or "", tool, tool.parse_arguments(call.function.arguments))
 
 
 def resolve_tool_fields(fields: dict[str, object]) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from ._exceptions import APIStreamError, GlooError
-from .types.chat import (
+from ..._exceptions import APIStreamError, GlooError
+from ...types.chat import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionMessage,
@@ -24,7 +24,7 @@ from .types.chat import (
     CompletionUsage,
     Function,
 )
-from .types.chat.chat_completion_stream_event import (
+from ...types.chat.chat_completion_stream_event import (
     ChatCompletionStreamEvent,
     ChunkEvent,
     ContentDeltaEvent,

@@ -8,10 +8,10 @@ from typing import Any, Literal, TypeAlias
 
 import anyio
 
-from ._exceptions import GlooError, InvalidArgumentError
-from ._tools import FunctionTool, function_tool, parse_tool_call
-from .types.chat.chat_completion import ChatCompletion, ChatCompletionMessage
-from .types.chat.params import (
+from ..._exceptions import GlooError, InvalidArgumentError
+from ...tools import FunctionTool, function_tool, parse_tool_call
+from ...types.chat.chat_completion import ChatCompletion, ChatCompletionMessage
+from ...types.chat.params import (
     AssistantMessage,
     ChatCompletionMessageParam,
     ToolCallFunctionParam,

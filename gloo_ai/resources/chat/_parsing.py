@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import pydantic
 
-from ._exceptions import APIResponseValidationError, GlooError, InvalidArgumentError
-from .types.chat.chat_completion import ChatCompletion
-from .types.chat.parsed_chat_completion import (
+from ..._exceptions import APIResponseValidationError, GlooError, InvalidArgumentError
+from ..._json_schema import to_strict_json_schema
+from ..._models import validation_summary
+from ...types.chat.chat_completion import ChatCompletion
+from ...types.chat.parsed_chat_completion import (
     ParsedChatCompletion,
     ParsedChatCompletionMessage,
     ParsedChoice,
@@ -77,73 +78,6 @@ class ResponseParseError(APIResponseValidationError):
         self.completion = completion
         self.content = content
         self.response_format = response_format
-
-
-def to_strict_json_schema(schema: dict[str, Any]) -> dict[str, Any]:
-    """Make a JSON schema meet the rules of OpenAI's strict mode.
-
-    Every object gets ``additionalProperties: false`` (unless it maps free-form keys to a
-    schema) and lists all its properties in ``required``; ``default: null`` is dropped;
-    a ``$ref`` with sibling keywords is inlined; a single-item ``allOf`` is flattened.
-    ``$defs`` (and ``definitions``) are kept and made strict too. The input is not changed.
-
-    Args:
-        schema: a JSON schema, such as pydantic's ``model_json_schema()``.
-
-    Returns:
-        A strict copy.
-    """
-    root = copy.deepcopy(schema)
-    return _strict(root, root)
-
-
-def _strict(node: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    for key in ("$defs", "definitions"):
-        defs = node.get(key)
-        if isinstance(defs, dict):
-            for name, sub in defs.items():
-                if isinstance(sub, dict):
-                    defs[name] = _strict(sub, root)
-    if node.get("type") == "object" or "properties" in node:
-        if not isinstance(node.get("additionalProperties"), dict):
-            node["additionalProperties"] = False
-        properties = node.get("properties")
-        if isinstance(properties, dict):
-            node["required"] = list(properties)
-            for name, sub in properties.items():
-                if isinstance(sub, dict):
-                    properties[name] = _strict(sub, root)
-    items = node.get("items")
-    if isinstance(items, dict):
-        node["items"] = _strict(items, root)
-    for key in ("anyOf", "oneOf", "allOf"):
-        options = node.get(key)
-        if isinstance(options, list):
-            node[key] = [_strict(o, root) if isinstance(o, dict) else o for o in options]
-    all_of = node.get("allOf")
-    if isinstance(all_of, list) and len(all_of) == 1 and isinstance(all_of[0], dict):
-        del node["allOf"]
-        node.update(all_of[0])
-    if "default" in node and node["default"] is None:
-        del node["default"]
-    ref = node.get("$ref")
-    if isinstance(ref, str) and len(node) > 1:
-        target = _resolve_ref(root, ref)
-        del node["$ref"]
-        merged = {**target, **node}
-        return _strict(merged, root)
-    return node
-
-
-def _resolve_ref(root: dict[str, Any], ref: str) -> dict[str, Any]:
-    if not ref.startswith("#/"):
-        raise InvalidArgumentError(f"Cannot make the schema strict: unsupported $ref {ref!r}.")
-    node: object = root
-    for part in ref[2:].split("/"):
-        node = node.get(part) if isinstance(node, dict) else None
-    if not isinstance(node, dict):
-        raise InvalidArgumentError(f"Cannot make the schema strict: $ref {ref!r} not found.")
-    return copy.deepcopy(node)
 
 
 def schema_name(model: type[pydantic.BaseModel]) -> str:
@@ -260,22 +194,6 @@ def _parse_content(
             content=content,
             response_format=response_format,
         ) from exc
-
-
-def validation_summary(exc: pydantic.ValidationError, limit: int = 5) -> str:
-    """The first few errors of a validation error, as ``loc: message`` pairs.
-
-    Args:
-        exc: the validation error.
-        limit: how many errors to show.
-
-    Returns:
-        For example ``"city: Field required; unit: Input should be 'c' or 'f'"``.
-    """
-    errors = exc.errors(include_url=False, include_input=False)
-    parts = [f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in errors]
-    text = "; ".join(parts[:limit])
-    return text + (f" (and {len(parts) - limit} more)" if len(parts) > limit else "")
 
 
 def _clip(text: str, limit: int = 200) -> str:

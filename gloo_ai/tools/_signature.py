@@ -11,7 +11,7 @@ from typing import Any
 import pydantic
 import pydantic_core
 
-from ._exceptions import InvalidArgumentError
+from .._exceptions import InvalidArgumentError
 
 __all__ = ["docstring_parts", "encode_result", "function_model", "is_async"]
 

@@ -12,10 +12,10 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from ..._streaming import AsyncStream
+from ...types.chat import ChatCompletion, ChatCompletionChunk
+from ...types.chat.chat_completion_stream_event import ChatCompletionStreamEvent
 from ._accumulator import ChatCompletionAccumulator
-from ._streaming import AsyncStream
-from .types.chat import ChatCompletion, ChatCompletionChunk
-from .types.chat.chat_completion_stream_event import ChatCompletionStreamEvent
 
 if TYPE_CHECKING:
     import httpx
