@@ -36,11 +36,11 @@ from .._base import (
     AsyncAPIResource,
     invalid_arguments,
     parse_model,
-    parse_stream,
     raw_response_wrapper,
     request_options,
     warn_deprecated,
 )
+from ._chunk_stream import chunk_stream_parser
 from ._parsing import ResponseFormatT, parse_completion, response_format_param
 from ._stream_helpers import ChatCompletionStreamManager
 from ._tool_runner import ToolLike, ToolRunResult, run_tool_loop
@@ -159,6 +159,11 @@ def _body(
     return body
 
 
+def _wants_usage(body: Mapping[str, Any]) -> bool:
+    options = body.get("stream_options")
+    return isinstance(options, Mapping) and options.get("include_usage") is True
+
+
 class _CompletionsBase(AsyncAPIResource):
     async def _send(
         self,
@@ -187,7 +192,9 @@ class _CompletionsBase(AsyncAPIResource):
             path,
             body=body,
             options=options,
-            parse=parse_stream(ChatCompletionChunk) if stream else parse_model(ChatCompletion),
+            parse=chunk_stream_parser(include_usage=_wants_usage(body))
+            if stream
+            else parse_model(ChatCompletion),
         )
         return result
 
