@@ -28,13 +28,16 @@ import httpx
 
 from ._config import DEFAULT_REFRESH_BUFFER, DEFAULT_TOKEN_TIMEOUT, Clock
 from ._exceptions import (
+    APIConnectionError,
+    APIError,
     APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
     ConfigurationError,
     TokenExchangeError,
     TokenUnavailableError,
     decode_body,
 )
-from ._retry import backoff_delay, decide
 from ._tokens import StoredToken, Token, TokenStore, store_key
 from ._tokens import refresh_buffer as _refresh_window
 
@@ -44,8 +47,9 @@ _T = TypeVar("_T")
 
 log = logging.getLogger("gloo_ai")
 
-TokenSender = Callable[[httpx.Request], Awaitable[httpx.Response]]
-"""Sends the token request (without auth) and returns the unread response."""
+TokenSender = Callable[[Callable[[], httpx.Request]], Awaitable[httpx.Response]]
+"""Sends the token request (built anew per attempt) without auth, with the transport's
+retries; returns the read 2xx response or raises `APIStatusError` / `APIConnectionError`."""
 
 _SYNC_MESSAGE = "gloo_ai is async-only: use AsyncGloo with await."
 
@@ -402,70 +406,50 @@ class ClientCredentialsAuth(httpx.Auth):
         return request
 
     async def _fetch(self) -> Token:
-        retries_done = 0
-        attempts = self.max_retries + 1
-        while True:
-            request = self._build_request()
+        """One token from the endpoint: the transport's retry loop sends it, errors map here."""
+
+        def build() -> httpx.Request:
             self.token_requests += 1
             log.debug("Requesting an access token from %s", self.token_url)
-            try:
-                response = await self._send(request)
-                try:
-                    await response.aread()
-                finally:
-                    await response.aclose()
-            except httpx.TransportError as exc:
-                if retries_done < self.max_retries:
-                    await self._clock.sleep(self._backoff(retries_done))
-                    retries_done += 1
-                    continue
-                what = "timed out" if isinstance(exc, httpx.TimeoutException) else "failed"
-                raise TokenUnavailableError(
-                    f"The token request to {self.token_url} {what} after {attempts} attempt(s) "
-                    f"({type(exc).__name__}). Check the network and GLOO_BASE_URL, or retry later.",
-                    request=request,
-                ) from exc
+            return self._build_request()
 
-            status = response.status_code
-            if response.is_success:
-                return self._parse(response)
-            body = decode_body(response)
+        before = self.token_requests
+        failure: APIError
+        try:
+            return self._parse(await self._send(build))
+        except (APIStatusError, APIConnectionError) as exc:
+            failure = exc  # raised again below, outside this block, so nothing is chained
+        attempts = self.token_requests - before
+        if isinstance(failure, APIStatusError):
+            status = failure.status_code
             if status in (400, 401, 403):
                 raise TokenExchangeError(
                     f"The token endpoint refused the client credentials (HTTP {status}"
-                    f"{_oauth_error(body)}). Check the client id and secret "
+                    f"{_oauth_error(failure.body)}). Check the client id and secret "
                     "(GLOO_CLIENT_ID / GLOO_CLIENT_SECRET, or the client_id / client_secret "
                     "arguments) in Gloo AI Studio under API Credentials.",
-                    response=response,
-                    body=body,
+                    response=failure.response,
+                    body=failure.body,
                 )
-            decision = decide(
-                status=status,
-                headers=response.headers,
-                body=body,
-                retries_done=retries_done,
-                max_retries=self.max_retries,
-                now=self._clock.time(),
-                jitter=self._random.random(),
-            )
-            if decision.retry:
-                await self._clock.sleep(decision.delay)
-                retries_done += 1
-                continue
             raise TokenUnavailableError(
                 f"The token endpoint {self.token_url} answered HTTP {status} after "
-                f"{retries_done + 1} attempt(s). "
+                f"{attempts} attempt(s). "
                 + (
                     "Retry later."
                     if status >= 500 or status in (408, 429)
                     else "Check the token URL (token_url / GLOO_BASE_URL)."
                 ),
-                request=request,
+                request=failure.response.request,
                 status_code=status,
             )
-
-    def _backoff(self, retries_done: int) -> float:
-        return backoff_delay(retries_done, self._random.random())
+        what = "timed out" if isinstance(failure, APITimeoutError) else "failed"
+        cause = failure.__cause__
+        raise TokenUnavailableError(
+            f"The token request to {self.token_url} {what} after {attempts} attempt(s) "
+            f"({type(cause).__name__ if cause is not None else 'error'}). Check the network "
+            "and GLOO_BASE_URL, or retry later.",
+            request=failure.request,
+        ) from cause
 
     def _parse(self, response: httpx.Response) -> Token:
         body = decode_body(response)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-import os
 from collections.abc import Callable, Mapping
 from functools import cached_property
 from types import TracebackType
@@ -27,37 +25,28 @@ from ._config import (
     check_timeout,
 )
 from ._exceptions import ConfigurationError
+from ._pool import HttpState
+from ._requester import Requester
+from ._settings import ENV_BASE_URL, env_value, pick_credentials, validate_base_url, validate_url
 from ._tokens import TokenStore
-from ._transport import HttpState, Transport
+from ._transport import Transport
+from ._verbs import GenericVerbs
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from typing_extensions import Never
+
     from .resources.chat import AsyncChat
 
 __all__ = ["AsyncGloo"]
 
 USER_AGENT = f"gloo-ai-python/{__version__}"
 
-ENV_CLIENT_ID = ("GLOO_CLIENT_ID", "GLOO_AI_CLIENT_ID")
-ENV_CLIENT_SECRET = ("GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_SECRET")
-ENV_API_KEY = ("GLOO_API_KEY", "GLOO_AI_API_KEY")
-ENV_BASE_URL = ("GLOO_BASE_URL", "GLOO_AI_BASE_URL")
-
-_NO_CREDENTIALS = (
-    "No Gloo credentials found. Set GLOO_CLIENT_ID and GLOO_CLIENT_SECRET (or their aliases "
-    "GLOO_AI_CLIENT_ID and GLOO_AI_CLIENT_SECRET) to your client credentials from Gloo AI "
-    "Studio, or GLOO_API_KEY (alias GLOO_AI_API_KEY) to an API key; or pass client_id and "
-    "client_secret, or api_key, to AsyncGloo()."
+_KEYWORDS_ONLY = (
+    "AsyncGloo takes keyword arguments only: pass api_key=... for an API key, or "
+    "client_id=... and client_secret=... for OAuth2 client credentials (or set them in the "
+    "environment, GLOO_API_KEY or GLOO_CLIENT_ID and GLOO_CLIENT_SECRET)."
 )
-
-
-def _env(names: tuple[str, str]) -> str | None:
-    """The first non-empty variable of ``names`` (the GLOO_* name beats its GLOO_AI_* alias)."""
-    for name in names:
-        value = os.environ.get(name)
-        if value:
-            return value
-    return None
 
 
 def _validate_timeout(timeout: object) -> float | httpx.Timeout | None:
@@ -68,16 +57,7 @@ def _validate_max_retries(max_retries: object) -> int:
     return check_max_retries(max_retries, ConfigurationError)
 
 
-def _validate_url(name: str, url: str) -> str:
-    url = url.strip().rstrip("/")
-    if not url.startswith(("https://", "http://")):
-        raise ConfigurationError(
-            f"{name} must be an http:// or https:// URL, such as {DEFAULT_BASE_URL!r}; got {url!r}."
-        )
-    return url
-
-
-class AsyncGloo:
+class AsyncGloo(GenericVerbs):
     """The async client of the Gloo AI API.
 
     Credentials come from the arguments, else from the environment: ``GLOO_CLIENT_ID`` and
@@ -85,14 +65,16 @@ class AsyncGloo:
     cached and refreshed for you) or ``GLOO_API_KEY`` (a static key). Each ``GLOO_*`` name also
     has a ``GLOO_AI_*`` alias, which it beats. Give one kind of credential, not both.
 
-    Use it as ``async with AsyncGloo() as client:`` or close it with `aclose`.
+    Use it as ``async with AsyncGloo() as client:`` or close it with `aclose`. Every argument
+    is a keyword argument. For an endpoint the SDK does not wrap yet, `get`, `post`, `patch`,
+    `put` and `delete` send any path with the same auth, retries and errors.
 
     Args:
         client_id: OAuth2 client id (default: ``GLOO_CLIENT_ID``).
         client_secret: OAuth2 client secret (default: ``GLOO_CLIENT_SECRET``).
         api_key: a static API key, sent as a bearer token (default: ``GLOO_API_KEY``).
-        base_url: the API's URL (default: ``GLOO_BASE_URL``, else
-            ``https://platform.ai.gloo.com``).
+        base_url: the platform's root URL (default: ``GLOO_BASE_URL``, else
+            ``https://platform.ai.gloo.com``), without an API path such as ``/ai/v2``.
         token_url: the token endpoint (default: ``{base_url}/oauth2/token``).
         timeout: seconds, an `httpx.Timeout`, or None for no timeout. The default allows
             180 s to read (reasoning models can think for over 90 s before the first token)
@@ -118,9 +100,9 @@ class AsyncGloo:
 
     def __init__(
         self,
+        *args: Never,
         client_id: str | None = None,
         client_secret: str | None = None,
-        *,
         api_key: str | None = None,
         base_url: str | None = None,
         token_url: str | None = None,
@@ -134,6 +116,8 @@ class AsyncGloo:
         refresh_ahead: bool = False,
         _clock: Clock | None = None,
     ) -> None:
+        if args:
+            raise ConfigurationError(_KEYWORDS_ONLY)
         timeout = _validate_timeout(timeout)
         max_retries = _validate_max_retries(max_retries)
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
@@ -152,37 +136,18 @@ class AsyncGloo:
         if on_token_refresh is not None and not callable(on_token_refresh):
             raise ConfigurationError("on_token_refresh must be callable.")
         self.refresh_ahead = bool(refresh_ahead)
-        self._task_group: anyio.abc.TaskGroup | None = None
-        self.base_url = _validate_url(
-            "base_url", base_url or _env(ENV_BASE_URL) or DEFAULT_BASE_URL
-        )
+        self.base_url = validate_base_url(base_url or env_value(ENV_BASE_URL) or DEFAULT_BASE_URL)
         clock: Clock = _clock if _clock is not None else SystemClock()
-        state = HttpState(http_client)
-        mode, first, second = self._credentials(client_id, client_secret, api_key)
+        mode, first, second = pick_credentials(client_id, client_secret, api_key)
         self.auth_mode = mode
         self.token_url: str | None = None
-        if mode == "api_key":
-            state.auth = ApiKeyAuth(first)
-        else:
-            self.token_url = _validate_url(
-                "token_url", token_url or f"{self.base_url}/oauth2/token"
-            )
-            state.auth = ClientCredentialsAuth(
-                first,
-                second,
-                self.token_url,
-                send=state.send_token_request,
-                clock=clock,
-                max_retries=max_retries,
-                refresh_buffer=float(refresh_buffer),
-                user_agent=USER_AGENT,
-                token_store=token_store,
-                on_token_refresh=on_token_refresh,
-            )
+        if mode == "client_credentials":
+            self.token_url = validate_url("token_url", token_url or f"{self.base_url}/oauth2/token")
+        state = HttpState(http_client)
         headers = {"User-Agent": USER_AGENT}
         if default_headers:
             headers.update(default_headers)
-        self._transport = Transport(
+        transport = Transport(
             state,
             base_url=self.base_url,
             timeout=timeout,
@@ -190,54 +155,35 @@ class AsyncGloo:
             headers=headers,
             clock=clock,
         )
+        if mode == "api_key":
+            state.auth = ApiKeyAuth(first)
+        else:
+            assert self.token_url is not None
+            state.auth = ClientCredentialsAuth(
+                first,
+                second,
+                self.token_url,
+                send=transport.send_token_request,
+                clock=clock,
+                max_retries=max_retries,
+                refresh_buffer=float(refresh_buffer),
+                user_agent=USER_AGENT,
+                token_store=token_store,
+                on_token_refresh=on_token_refresh,
+            )
+        self._setup(transport)
 
-    @staticmethod
-    def _credentials(
-        client_id: str | None, client_secret: str | None, api_key: str | None
-    ) -> tuple[str, str, str]:
-        """Pick the credentials: ("client_credentials", id, secret) or ("api_key", key, "")."""
-        if (client_id or client_secret) and api_key:
-            raise ConfigurationError(
-                "Pass either client_id and client_secret (OAuth2 client credentials) or "
-                "api_key, not both."
-            )
-        if api_key:
-            return "api_key", api_key, ""
-        if client_id or client_secret:
-            client_id = client_id or _env(ENV_CLIENT_ID)
-            client_secret = client_secret or _env(ENV_CLIENT_SECRET)
-            if not client_id or not client_secret:
-                missing = "client_id" if not client_id else "client_secret"
-                raise ConfigurationError(
-                    f"{missing} is missing: pass both client_id and client_secret "
-                    "(or set GLOO_CLIENT_ID and GLOO_CLIENT_SECRET)."
-                )
-            return "client_credentials", client_id, client_secret
-        env_id, env_secret, env_key = (
-            _env(ENV_CLIENT_ID),
-            _env(ENV_CLIENT_SECRET),
-            _env(ENV_API_KEY),
-        )
-        if (env_id or env_secret) and env_key:
-            raise ConfigurationError(
-                "Both client credentials (GLOO_CLIENT_ID / GLOO_CLIENT_SECRET or their GLOO_AI_* "
-                "aliases) and an API key (GLOO_API_KEY or GLOO_AI_API_KEY) are set in the "
-                "environment. Unset one kind, or pass the credentials you mean to AsyncGloo()."
-            )
-        if env_key:
-            return "api_key", env_key, ""
-        if env_id and env_secret:
-            return "client_credentials", env_id, env_secret
-        if env_id or env_secret:
-            missing = "GLOO_CLIENT_SECRET" if env_id else "GLOO_CLIENT_ID"
-            raise ConfigurationError(
-                f"{missing} (or its GLOO_AI_* alias) is not set, but its partner is: set both "
-                "GLOO_CLIENT_ID and GLOO_CLIENT_SECRET."
-            )
-        raise ConfigurationError(_NO_CREDENTIALS)
+    def _setup(self, transport: Transport) -> None:
+        """Attach the transport; resources are built from it on first use."""
+        self._transport = transport
+        self._requester = Requester(transport)
+        self._task_group: anyio.abc.TaskGroup | None = None
 
     def __repr__(self) -> str:
-        auth = self._transport.state.auth
+        transport = self.__dict__.get("_transport")
+        if transport is None:  # a half-built client (its constructor raised)
+            return "AsyncGloo(<not configured>)"
+        auth = transport.state.auth
         who = f", client_id={auth.client_id!r}" if isinstance(auth, ClientCredentialsAuth) else ""
         return f"AsyncGloo(base_url={self.base_url!r}, auth={self.auth_mode!r}{who})"
 
@@ -270,7 +216,7 @@ class AsyncGloo:
         """Chat completions: ``client.chat.completions.create(...)``."""
         from .resources.chat import AsyncChat
 
-        return AsyncChat(self)
+        return AsyncChat(self._requester)
 
     def with_options(
         self,
@@ -279,33 +225,38 @@ class AsyncGloo:
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
     ) -> AsyncGloo:
-        """A copy with other defaults that shares this client's connection pool and token.
+        """A new client with other defaults that shares this one's connection pool and token.
 
-        Closing either closes the shared pool.
+        Every resource of the copy (``copy.chat.completions`` and any other area) is built
+        anew from the copy's settings. Closing either closes the shared pool.
 
         Args:
             timeout: the copy's default timeout.
             max_retries: the copy's default number of retries.
             default_headers: headers to add to (or override in) the copy's defaults.
         """
-        clone = copy.copy(self)
-        clone._task_group = None
-        clone.__dict__.pop("chat", None)
-        transport = copy.copy(self._transport)
-        if not isinstance(timeout, NotGiven):
-            transport = Transport(
+        transport = self._transport
+        clone = object.__new__(type(self))
+        clone.__dict__.update(
+            base_url=self.base_url,
+            auth_mode=self.auth_mode,
+            token_url=self.token_url,
+            refresh_ahead=self.refresh_ahead,
+        )
+        clone._setup(
+            Transport(
                 transport.state,
                 base_url=transport.base_url,
-                timeout=_validate_timeout(timeout),
-                max_retries=transport.max_retries,
-                headers=transport.headers,
+                timeout=transport.timeout
+                if isinstance(timeout, NotGiven)
+                else _validate_timeout(timeout),
+                max_retries=transport.max_retries
+                if isinstance(max_retries, NotGiven)
+                else _validate_max_retries(max_retries),
+                headers={**transport.headers, **(default_headers or {})},
                 clock=transport.clock,
             )
-        if not isinstance(max_retries, NotGiven):
-            transport.max_retries = _validate_max_retries(max_retries)
-        if default_headers:
-            transport.headers = {**transport.headers, **default_headers}
-        clone._transport = transport
+        )
         return clone
 
     async def _access_token(self) -> str:

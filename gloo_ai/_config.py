@@ -74,6 +74,9 @@ NOT_GIVEN: Final = NotGiven()
 """Sentinel for "argument not passed"; see `NotGiven`."""
 
 _T = TypeVar("_T")
+
+RetryPolicy: TypeAlias = Literal["default", "idempotent", "never"]
+"""How a call may be repeated; see `gloo_ai._retry` for what each policy retries."""
 NotGivenOr: TypeAlias = _T | NotGiven
 
 
@@ -111,13 +114,22 @@ class SystemClock:
 
 @dataclass(frozen=True)
 class RequestOptions:
-    """What one call asks of the transport, beyond its path and body."""
+    """What one call asks of the transport, beyond its method, path and body.
+
+    The caller's options (``extra_headers``, ``extra_query``, ``timeout``, ``max_retries``)
+    sit beside the policy the method declares for itself: its ``query`` parameters, whether
+    it is sent with credentials (``auth``), how it may be repeated (``retry``) and whether
+    its answer is streamed.
+    """
 
     extra_headers: dict[str, str] | None = None
     extra_query: dict[str, Any] | None = None
     timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
     stream: bool = False
+    query: dict[str, Any] | None = None
+    auth: bool = True
+    retry: RetryPolicy = "default"
 
 
 def check_timeout(timeout: object, error: type[Exception]) -> float | httpx.Timeout | None:

@@ -395,6 +395,9 @@ def decode_body(response: httpx.Response) -> object | None:
     return body
 
 
+_REASONING_BUDGET_CODE = "2006"
+
+
 def make_status_error(
     response: httpx.Response,
     *,
@@ -410,6 +413,10 @@ def make_status_error(
     label = " ".join(str(p) for p in (fields.code, fields.name) if p is not None)
     if label:
         parts.append(f"({label})")
+    request = response._request  # None for a response built without one (tests)
+    if request is not None:
+        url = request.url
+        parts.append(f"from {request.method} {url.scheme}://{url.netloc.decode()}{url.path}")
     message = " ".join(parts)
     if fields.detail:
         message += f" - {_shorten(fields.detail)}"
@@ -418,6 +425,12 @@ def make_status_error(
     hint = _HINTS.get(status)
     if hint:
         message += f". {hint}"
+    if str(fields.code) == _REASONING_BUDGET_CODE:
+        message += (
+            " The model spent max_tokens reasoning and returned nothing; the same request "
+            "fails again, so it was not retried: raise max_tokens (to 1024 or more for "
+            "reasoning models and auto routing)."
+        )
     if note:
         message += f" {note}"
     return cls(message, response=response, body=body, retry_after=retry_after)

@@ -1,18 +1,32 @@
-"""`APIResponse`: the raw HTTP answer behind a parsed result, for ``with_raw_response``."""
+"""Reading answers: `APIResponse` for ``with_raw_response``, and the body parsers.
+
+The parsers are pure functions of a read `httpx.Response`: a model class, or any type
+pydantic can validate (``dict[str, Any]``, ``list[Item]``), with the SDK's own error when the
+body does not fit.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from ._exceptions import request_id_of
+import pydantic
+
+from ._exceptions import APIResponseValidationError, request_id_of
+from ._models import GlooModel, validation_summary
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["APIResponse"]
+__all__ = ["RAW_RESPONSE", "APIResponse", "parse_as", "parse_model", "safe_body"]
 
 _T = TypeVar("_T")
+_M = TypeVar("_M", bound=GlooModel)
+
+RAW_RESPONSE: contextvars.ContextVar[bool] = contextvars.ContextVar("gloo_ai_raw", default=False)
+"""Set by a ``with_raw_response`` view for the duration of one call."""
 
 
 class APIResponse(Generic[_T]):
@@ -46,3 +60,61 @@ class APIResponse(Generic[_T]):
 
     def __repr__(self) -> str:
         return f"<APIResponse [{self.status_code}] request_id={self.request_id!r}>"
+
+
+def parse_model(cls: type[_M]) -> Callable[[httpx.Response], _M]:
+    """A parser of a read JSON body into ``cls``, raising `APIResponseValidationError`."""
+
+    def parse(response: httpx.Response) -> _M:
+        try:
+            model = cls.model_validate_json(response.content)
+        except pydantic.ValidationError as exc:
+            raise _invalid(response, cls.__name__, exc) from exc
+        model._request_id = request_id_of(response.headers)
+        return model
+
+    return parse
+
+
+def parse_as(cast_to: type[_T] | Any) -> Callable[[httpx.Response], _T]:
+    """A parser of a read JSON body into ``cast_to``: a model class, or any pydantic type.
+
+    ``object`` returns the decoded JSON as it is (``None`` for an empty body).
+    """
+    if isinstance(cast_to, type) and issubclass(cast_to, GlooModel):
+        return cast("Callable[[httpx.Response], _T]", parse_model(cast_to))
+    adapter = _adapter(cast_to)
+
+    def parse(response: httpx.Response) -> _T:
+        if not response.content and cast_to is object:
+            return cast(_T, None)
+        try:
+            return cast(_T, adapter.validate_json(response.content))
+        except pydantic.ValidationError as exc:
+            raise _invalid(response, getattr(cast_to, "__name__", str(cast_to)), exc) from exc
+
+    return parse
+
+
+@functools.lru_cache(maxsize=256)
+def _adapter(cast_to: Any) -> pydantic.TypeAdapter[Any]:
+    return pydantic.TypeAdapter(Any if cast_to is object else cast_to)
+
+
+def _invalid(
+    response: httpx.Response, name: str, exc: pydantic.ValidationError
+) -> APIResponseValidationError:
+    return APIResponseValidationError(
+        f"The API answered HTTP {response.status_code} with a body that is not a "
+        f"{name}: {validation_summary(exc)}",
+        response=response,
+        body=safe_body(response),
+    )
+
+
+def safe_body(response: httpx.Response) -> object:
+    """The decoded JSON body, or its text when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError:
+        return response.text

@@ -1,6 +1,17 @@
 """The retry policy, as pure functions: which answers to retry and how long to wait.
 
 No I/O happens here, so every rule is tested with plain values.
+
+Each call carries a `RetryPolicy`, declared by the method that makes it:
+
+* ``"default"``: POST calls such as completions; connection errors, timeouts and the
+  retryable statuses are retried, as they always were.
+* ``"idempotent"``: GET, PUT, PATCH and DELETE-style calls whose repetition is harmless;
+  the same retries as ``"default"`` today, kept apart so that ``"default"`` can become
+  stricter about answers that may already have been processed.
+* ``"never"``: calls that must not be repeated (irreversible deletes, one-shot uploads):
+  only a failure that proves nothing reached the server (the connection could not be
+  opened, or no pool slot was free) is retried; error statuses never are.
 """
 
 from __future__ import annotations
@@ -12,17 +23,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from ._config import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY
+from ._config import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RetryPolicy
 from ._exceptions import GlooErrorFields
 
 __all__ = [
     "RETRYABLE_STATUSES",
+    "RETRY_POLICIES",
     "RetryDecision",
+    "RetryPolicy",
     "backoff_delay",
     "decide",
     "is_retryable_status",
+    "retry_transport_error",
     "server_wait",
 ]
+
+RETRY_POLICIES: Final = ("default", "idempotent", "never")
+
+# Gloo error codes that say the same request will fail again, whatever ``retryable`` says.
+# 2006: a reasoning model spent max_tokens thinking and returned nothing.
+_NOT_RETRYABLE_CODES: Final = frozenset({2006, "2006"})
 
 RETRYABLE_STATUSES: Final = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -104,12 +124,16 @@ def is_retryable_status(status: int, body: object) -> bool:
     """Whether an error answer may succeed if sent again.
 
     Gloo's ``retryable`` flag decides where the body carries one; a 429 that says the spending
-    limit is reached is never retried (waiting will not help); otherwise 408, 429, 500, 502,
-    503 and 504 are.
+    limit is reached is never retried (waiting will not help), nor is Gloo's error 2006
+    (``max_tokens`` too small for a reasoning model: it is marked retryable, but the same
+    request fails again); otherwise 408, 429, 500, 502, 503 and 504 are.
     """
     if status == 429 and _mentions_spending_limit(body):
         return False
-    retryable = GlooErrorFields(body).retryable
+    fields = GlooErrorFields(body)
+    if fields.code in _NOT_RETRYABLE_CODES:
+        return False
+    retryable = fields.retryable
     if retryable is not None:
         return retryable
     return status in RETRYABLE_STATUSES
@@ -132,13 +156,31 @@ def decide(
     now: float,
     jitter: float,
     max_server_wait: float = MAX_RETRY_AFTER,
+    policy: RetryPolicy = "default",
 ) -> RetryDecision:
     """Decide whether to retry an error answer and how long to wait first."""
     wait = server_wait(headers, now)
-    if retries_done >= max_retries or not is_retryable_status(status, body):
+    if policy == "never" or retries_done >= max_retries or not is_retryable_status(status, body):
         return RetryDecision(retry=False, server_wait=wait)
     if wait is not None:
         if wait > max_server_wait:
             return RetryDecision(retry=False, server_wait=wait)
         return RetryDecision(retry=True, delay=wait, server_wait=wait)
     return RetryDecision(retry=True, delay=backoff_delay(retries_done, jitter))
+
+
+def retry_transport_error(
+    policy: RetryPolicy, *, retries_done: int, max_retries: int, nothing_sent: bool
+) -> bool:
+    """Whether to retry after a transport error (no answer, or an answer cut short).
+
+    Args:
+        policy: the call's retry policy.
+        retries_done: retries made so far.
+        max_retries: the call's budget.
+        nothing_sent: the error proves the request never reached the server (the connection
+            could not be opened, or no pool slot was free).
+    """
+    if retries_done >= max_retries:
+        return False
+    return nothing_sent or policy != "never"

@@ -1,215 +1,42 @@
-"""The one place that sends: the connection pool's owner, the retry loop, status → error.
+"""The one place that sends: building a request per attempt, the retry loop, status → error.
 
-`HttpState` is shared by a client and its ``with_options`` copies (one pool, one token cache).
-It also notices when the client is used from a new event loop after the old one closed (a
-module-level client used by two ``asyncio.run()`` calls) and then opens a fresh pool, since
-connections cannot outlive their loop.
+Every call goes through `Transport.request` (API calls, with the call's body kind, auth and
+retry policy) or `Transport.send_token_request` (the token endpoint's own request, without
+auth); both share one retry loop, `Transport._send`, and the pure policy in `_retry.py`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
-import os
 import random
-import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
-from ._config import (
-    DEFAULT_CONNECTION_LIMITS,
-    MAX_RETRY_AFTER,
-    Clock,
-    NotGiven,
-    RequestOptions,
-)
+from ._config import MAX_RETRY_AFTER, Clock, NotGiven, RequestOptions, RetryPolicy
 from ._exceptions import (
     APIConnectionError,
     APITimeoutError,
-    ConfigurationError,
+    InvalidArgumentError,
     decode_body,
     make_status_error,
     request_id_of,
 )
-from ._retry import backoff_delay, decide
+from ._multipart import MultipartBody
+from ._pool import HttpState
+from ._retry import backoff_delay, decide, retry_transport_error
 
-__all__ = ["HttpState", "Transport"]
+__all__ = ["NO_BODY", "HttpState", "Transport"]
 
 log = logging.getLogger("gloo_ai")
 
+NO_BODY: Any = None
+"""The body of a call that sends none (GET, most DELETEs)."""
 
-def _current_loop() -> object:
-    """An object that identifies the running event loop (asyncio or trio)."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    try:
-        import trio
-
-        return trio.lowlevel.current_trio_token()
-    except (ImportError, RuntimeError):
-        pass
-    raise RuntimeError(
-        "AsyncGloo must be used inside a running event loop: call it with `await` from an "
-        "async function run by asyncio.run() or trio.run()."
-    )
-
-
-def _loop_is_finished(loop: object) -> bool:
-    if isinstance(loop, asyncio.AbstractEventLoop):
-        return loop.is_closed()
-    try:
-        import trio
-    except ImportError:  # pragma: no cover - a trio token implies trio is importable
-        return True
-    if isinstance(loop, trio.lowlevel.TrioToken):
-        try:
-            loop.run_sync_soon(lambda: None)
-        except trio.RunFinishedError:
-            return True
-        return False
-    return True  # pragma: no cover - a different library now runs the code
-
-
-_STATES: weakref.WeakSet[HttpState] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for state in list(_STATES):
-        state._forked = True
-
-
-if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
-    os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-class HttpState:
-    """The httpx client and auth flow behind a client and all its ``with_options`` copies.
-
-    It rebuilds the pool and the auth flow's lock in a process forked after the client was
-    created (gunicorn with ``--preload``, multiprocessing), since the parent's connections
-    and locks must not be shared; the cached token stays.
-    """
-
-    def __init__(self, http_client: httpx.AsyncClient | None) -> None:
-        self.owns_http = http_client is None
-        self._http = http_client if http_client is not None else self._new_http()
-        self._loop: object | None = None
-        self._forked = False
-        self.auth: httpx.Auth = httpx.Auth()
-        self.rebinds = 0
-        _STATES.add(self)
-
-    @staticmethod
-    def _new_http() -> httpx.AsyncClient:
-        return httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=False)
-
-    @property
-    def is_closed(self) -> bool:
-        """Whether the httpx client has been closed."""
-        return self._http.is_closed
-
-    def http(self) -> httpx.AsyncClient:
-        """The httpx client for the running event loop."""
-        loop = _current_loop()
-        if loop is self._loop and not self._forked:
-            return self._http
-        if self._forked:
-            self._after_fork()
-        elif self._loop is not None:
-            self._rebind(self._loop)
-        self._loop = loop
-        return self._http
-
-    def _rebind(self, old_loop: object) -> None:
-        if not _loop_is_finished(old_loop):
-            raise RuntimeError(
-                "This AsyncGloo is in use by another event loop that is still running. "
-                "Create one AsyncGloo per event loop (per thread)."
-            )
-        if not self.owns_http:
-            raise ConfigurationError(
-                "The httpx.AsyncClient passed as http_client belongs to an event loop that has "
-                "finished, and its connections cannot be used from a new one. Create the "
-                "httpx.AsyncClient (and AsyncGloo) inside the event loop that uses it, or let "
-                "AsyncGloo create its own (do not pass http_client)."
-            )
-        log.debug("The event loop changed; opening a new connection pool")
-        self._replace_pool()
-
-    def _after_fork(self) -> None:
-        self._forked = False
-        self._loop = None
-        if self.owns_http:
-            log.debug("This process was forked; opening a new connection pool")
-            self._replace_pool()
-        elif _pool_connections(self._http):
-            raise ConfigurationError(
-                "This process was forked after the httpx.AsyncClient passed as http_client "
-                "had opened connections, which the two processes cannot share. Create the "
-                "client after the fork (for example in a worker start hook), or let AsyncGloo "
-                "create its own (do not pass http_client)."
-            )
-
-    def _replace_pool(self) -> None:
-        _abandon(self._http)
-        self._http = self._new_http()
-        rebind = getattr(self.auth, "rebind", None)
-        if rebind is not None:
-            rebind()
-        self.rebinds += 1
-
-    async def send_token_request(self, request: httpx.Request) -> httpx.Response:
-        """Send a request without auth through the shared pool (for the token endpoint)."""
-        return await self.http().send(request, auth=None, stream=True)
-
-    async def aclose(self) -> None:
-        """Close the httpx client if this SDK created it."""
-        if self.owns_http:
-            await self._http.aclose()
-
-
-def _pool_connections(http: httpx.AsyncClient) -> list[object]:
-    pool = getattr(getattr(http, "_transport", None), "_pool", None)
-    return list(getattr(pool, "connections", ()))
-
-
-def _abandon(http: httpx.AsyncClient) -> None:
-    """Close the sockets of a pool whose event loop has finished, without that loop.
-
-    The pool's connections cannot be closed the normal way (that needs their loop), and left
-    alone their sockets would leak until garbage collection. This reaches into httpcore and
-    anyio internals, so every step is optional: at worst a socket is left to the collector.
-    """
-    for connection in _pool_connections(http):
-        stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
-        with contextlib.suppress(Exception):
-            _close_stream_socket(stream)
-
-
-def _close_stream_socket(stream: object) -> None:
-    # httpcore's stream wraps anyio's (TLS wraps a socket stream); anyio's asyncio socket
-    # stream holds an asyncio transport, which holds the socket.
-    for _ in range(4):
-        transport = getattr(stream, "_transport", None)
-        if isinstance(transport, asyncio.Transport):
-            sock = getattr(transport, "_sock", None)
-            if sock is not None:
-                transport._sock = None  # type: ignore[attr-defined]
-                sock.close()
-            return
-        sock = getattr(stream, "socket", None)  # trio's SocketStream
-        if sock is not None and hasattr(sock, "close") and not hasattr(stream, "_stream"):
-            sock.close()
-            return
-        stream = getattr(stream, "_stream", None) or getattr(stream, "transport_stream", None)
-        if stream is None:
-            return
+# Transport errors that prove the request never reached the server.
+_NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class Transport:
@@ -244,21 +71,36 @@ class Transport:
         self._random = random.Random()
 
     def build_request(
-        self, method: str, path: str, *, body: object | None, options: RequestOptions
+        self,
+        method: str,
+        path: str,
+        *,
+        body: object | None,
+        options: RequestOptions,
+        encoded: bytes | None = None,
     ) -> httpx.Request:
-        """Build the request for one attempt (no I/O)."""
+        """Build the request for one attempt (no I/O).
+
+        ``body`` is None (no body), a `MultipartBody` (streamed anew for each attempt), or
+        anything JSON-serialisable; ``encoded`` is that JSON already encoded, so that a
+        retried call does not encode it again.
+        """
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
         headers = dict(self.headers)
         headers["Accept"] = "text/event-stream" if options.stream else "application/json"
-        content: bytes | None = None
-        if body is not None:
+        content: Any = None
+        if isinstance(body, MultipartBody):
+            headers.update(body.headers())
+            content = body.stream()
+        elif body is not None:
             headers["Content-Type"] = "application/json"
-            content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+            content = encoded if encoded is not None else encode_json(body)
         if options.extra_headers:
             headers.update(options.extra_headers)
-        request = httpx.Request(
-            method, url, headers=headers, content=content, params=options.extra_query
-        )
+        params = options.query
+        if options.extra_query:
+            params = {**(params or {}), **options.extra_query}
+        request = httpx.Request(method, url, headers=headers, content=content, params=params)
         request.extensions["timeout"] = (
             self._timeout_ext
             if isinstance(options.timeout, NotGiven)
@@ -269,19 +111,57 @@ class Transport:
     async def request(
         self, method: str, path: str, *, body: object | None, options: RequestOptions
     ) -> httpx.Response:
-        """Send with retries; return a 2xx response (unread if ``options.stream``) or raise."""
+        """Send a call with retries; return a 2xx response (unread if ``options.stream``)."""
+        encoded = None
+        policy = options.retry
+        if isinstance(body, MultipartBody):
+            if not body.replayable:
+                policy = "never"  # a one-shot stream cannot be sent twice
+        elif body is not None:
+            encoded = encode_json(body)
         max_retries = (
             self.max_retries if isinstance(options.max_retries, NotGiven) else options.max_retries
         )
+        return await self._send(
+            lambda: self.build_request(method, path, body=body, options=options, encoded=encoded),
+            auth=self.state.auth if options.auth else None,
+            stream=options.stream,
+            policy=policy,
+            max_retries=max_retries,
+        )
+
+    async def send_token_request(self, build: Callable[[], httpx.Request]) -> httpx.Response:
+        """Send the token endpoint's request (built anew per attempt) without auth.
+
+        Retried like any call; returns the read 2xx response, or raises the status's error,
+        `APITimeoutError` or `APIConnectionError`.
+        """
+        return await self._send(
+            build, auth=None, stream=False, policy="default", max_retries=self.max_retries
+        )
+
+    async def _send(
+        self,
+        build: Callable[[], httpx.Request],
+        *,
+        auth: httpx.Auth | None,
+        stream: bool,
+        policy: RetryPolicy,
+        max_retries: int,
+    ) -> httpx.Response:
         retries_done = 0
         while True:
-            request = self.build_request(method, path, body=body, options=options)
+            request = build()
+            method = request.method
             try:
-                response = await self.state.http().send(
-                    request, auth=self.state.auth, stream=options.stream
-                )
+                response = await self.state.http().send(request, auth=auth, stream=stream)
             except httpx.TransportError as exc:
-                if retries_done < max_retries:
+                if retry_transport_error(
+                    policy,
+                    retries_done=retries_done,
+                    max_retries=max_retries,
+                    nothing_sent=isinstance(exc, _NOTHING_SENT),
+                ):
                     delay = backoff_delay(retries_done, self._random.random())
                     log.info(
                         "Retrying %s %s in %.2f s after %s",
@@ -293,17 +173,7 @@ class Transport:
                     await self.clock.sleep(delay)
                     retries_done += 1
                     continue
-                if isinstance(exc, httpx.TimeoutException):
-                    raise APITimeoutError(
-                        f"{method} {request.url} timed out after {retries_done + 1} attempt(s). "
-                        "Slow (reasoning) models may need a larger timeout=.",
-                        request=request,
-                    ) from exc
-                raise APIConnectionError(
-                    f"{method} {request.url} failed after {retries_done + 1} attempt(s): "
-                    f"{type(exc).__name__}. Check the network and the base URL.",
-                    request=request,
-                ) from exc
+                raise _transport_error(exc, request, retries_done + 1) from exc
 
             log.debug(
                 "%s %s -> %d (request id %s)",
@@ -315,7 +185,7 @@ class Transport:
             if response.is_success:
                 return response
             try:
-                if options.stream:
+                if stream:
                     await response.aread()
             except httpx.TransportError:
                 pass  # the status alone decides below
@@ -330,6 +200,7 @@ class Transport:
                 max_retries=max_retries,
                 now=self.clock.time(),
                 jitter=self._random.random(),
+                policy=policy,
             )
             if decision.retry:
                 log.info(
@@ -351,6 +222,31 @@ class Transport:
             raise make_status_error(
                 response, body=body_seen, retry_after=decision.server_wait, note=note
             )
+
+
+def encode_json(body: object) -> bytes:
+    """Encode a JSON body compactly; a value JSON cannot carry is an `InvalidArgumentError`."""
+    try:
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"The request body cannot be sent as JSON: {exc}") from None
+
+
+def _transport_error(
+    exc: httpx.TransportError, request: httpx.Request, attempts: int
+) -> APIConnectionError:
+    method, url = request.method, request.url
+    if isinstance(exc, httpx.TimeoutException):
+        return APITimeoutError(
+            f"{method} {url} timed out after {attempts} attempt(s). "
+            "Slow (reasoning) models may need a larger timeout=.",
+            request=request,
+        )
+    return APIConnectionError(
+        f"{method} {url} failed after {attempts} attempt(s): "
+        f"{type(exc).__name__}. Check the network and the base URL.",
+        request=request,
+    )
 
 
 def _has_body(response: httpx.Response) -> bool:

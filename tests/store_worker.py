@@ -29,8 +29,8 @@ async def _complete(base_url: str, kind: str, where: str, prefix: str) -> None:
     )
     try:
         async with AsyncGloo(
-            GlooEmulator.DEFAULT_CLIENT_ID,
-            GlooEmulator.DEFAULT_CLIENT_SECRET,
+            client_id=GlooEmulator.DEFAULT_CLIENT_ID,
+            client_secret=GlooEmulator.DEFAULT_CLIENT_SECRET,
             base_url=base_url,
             token_store=store,
             max_retries=0,

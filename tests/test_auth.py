@@ -54,7 +54,7 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 
 
 def client_for(clock: FakeClock, **kwargs: Any) -> AsyncGloo:
-    return AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock, **kwargs)
+    return AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock, **kwargs)
 
 
 async def create(client: AsyncGloo) -> ChatCompletion:
@@ -630,7 +630,9 @@ async def test_alphanumeric_credentials_give_the_plain_basic_header(clock: FakeC
     with respx.mock(assert_all_called=False) as mock:
         token_route = mock.post(TOKEN_URL).respond(200, json=token_json())
         mock.post(V2_URL).respond(200, json=completion_json())
-        async with AsyncGloo("abcXYZ0123", "Secret789xyzABC", _clock=clock) as client:
+        async with AsyncGloo(
+            client_id="abcXYZ0123", client_secret="Secret789xyzABC", _clock=clock
+        ) as client:
             await create(client)
     expected = "Basic " + base64.b64encode(b"abcXYZ0123:Secret789xyzABC").decode()
     assert token_route.calls.last.request.headers["Authorization"] == expected
@@ -643,7 +645,7 @@ async def test_credentials_are_form_encoded_before_base64(clock: FakeClock) -> N
     with respx.mock(assert_all_called=False) as mock:
         token_route = mock.post(TOKEN_URL).respond(200, json=token_json())
         mock.post(V2_URL).respond(200, json=completion_json())
-        async with AsyncGloo(client_id, secret, _clock=clock) as client:
+        async with AsyncGloo(client_id=client_id, client_secret=secret, _clock=clock) as client:
             await create(client)
     decoded = _basic(token_route.calls.last.request)
     assert decoded == "id%3Awith%2Bspecial:p%3Aa%2Bs%3Ds%26w+o%2Frd%25"

@@ -132,7 +132,7 @@ def api() -> Iterator[Api]:
 @pytest_asyncio.fixture
 async def client() -> AsyncIterator[AsyncGloo]:
     # Client credentials, so that "nothing was sent" also covers the token request.
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as client:
         yield client
 
 

@@ -88,7 +88,7 @@ async def sent_authorization(
 async def test_client_credential_arguments_are_exchanged_for_a_token(
     api: respx.MockRouter,
 ) -> None:
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     assert client.auth_mode == "client_credentials"
     basic_header, bearer = await sent_authorization(api, client)
     assert basic_header == basic(CLIENT_ID, CLIENT_SECRET)
@@ -101,7 +101,9 @@ async def test_client_credential_arguments_beat_the_environment(
 ) -> None:
     monkeypatch.setenv("GLOO_CLIENT_ID", "env-id")
     monkeypatch.setenv("GLOO_CLIENT_SECRET", "env-secret")
-    basic_header, _ = await sent_authorization(api, AsyncGloo("arg-id", "arg-secret"))
+    basic_header, _ = await sent_authorization(
+        api, AsyncGloo(client_id="arg-id", client_secret="arg-secret")
+    )
     assert basic_header == basic("arg-id", "arg-secret")
 
 
@@ -208,7 +210,7 @@ async def test_explicit_client_credentials_with_an_api_key_in_the_environment_us
     api: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("GLOO_API_KEY", "env-key")
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     assert client.auth_mode == "client_credentials"
     basic_header, bearer = await sent_authorization(api, client)
     assert basic_header == basic(CLIENT_ID, CLIENT_SECRET)
@@ -217,7 +219,7 @@ async def test_explicit_client_credentials_with_an_api_key_in_the_environment_us
 
 def test_both_kinds_as_arguments_is_an_error_naming_both() -> None:
     with pytest.raises(ConfigurationError) as info:
-        AsyncGloo(CLIENT_ID, CLIENT_SECRET, api_key=API_KEY)
+        AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, api_key=API_KEY)
     message = str(info.value)
     assert "client_id" in message
     assert "client_secret" in message
@@ -322,7 +324,7 @@ def test_default_base_url() -> None:
 
 
 def test_default_token_url_is_under_the_base_url() -> None:
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     assert client.token_url == TOKEN_URL
 
 
@@ -342,7 +344,7 @@ async def test_base_url_from_the_environment(
 ) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     assert client.base_url == OTHER_URL
     assert client.token_url == f"{OTHER_URL}/oauth2/token"
     await sent_authorization(api, client, base=OTHER_URL)
@@ -368,7 +370,11 @@ async def test_token_url_argument(api: respx.MockRouter) -> None:
     route = api.post("https://auth.example.test/token").mock(
         return_value=httpx.Response(200, json=token_json())
     )
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET, token_url="https://auth.example.test/token")
+    client = AsyncGloo(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        token_url="https://auth.example.test/token",
+    )
     async with client:
         await complete(client)
     assert route.call_count == 1
@@ -396,7 +402,9 @@ def test_invalid_base_url_from_the_environment_is_a_configuration_error(
 
 def test_invalid_token_url_is_a_configuration_error() -> None:
     with pytest.raises(ConfigurationError, match="token_url"):
-        AsyncGloo(CLIENT_ID, CLIENT_SECRET, token_url="auth.example.test/token")
+        AsyncGloo(
+            client_id=CLIENT_ID, client_secret=CLIENT_SECRET, token_url="auth.example.test/token"
+        )
 
 
 @pytest.mark.parametrize("timeout", [0, -1, -0.5, "10", True, [10]])
@@ -486,7 +494,7 @@ async def test_a_user_supplied_http_client_also_sends_the_token_request(
         seen.append(request.url.path)
 
     async with httpx.AsyncClient(event_hooks={"request": [hook]}) as http:
-        client = AsyncGloo(CLIENT_ID, CLIENT_SECRET, http_client=http)
+        client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, http_client=http)
         await complete(client)
         await client.aclose()
         assert seen == ["/oauth2/token", "/ai/v2/chat/completions"]
@@ -497,7 +505,7 @@ async def test_a_user_supplied_http_client_also_sends_the_token_request(
 
 @pytest.mark.asyncio
 async def test_with_options_has_its_own_timeout_and_retries(api: respx.MockRouter) -> None:
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     copy = client.with_options(timeout=5.0, max_retries=7)
     assert copy is not client
     assert copy.timeout == 5.0
@@ -511,7 +519,7 @@ async def test_with_options_has_its_own_timeout_and_retries(api: respx.MockRoute
 
 @pytest.mark.asyncio
 async def test_with_options_shares_the_connection_pool(api: respx.MockRouter) -> None:
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     copy = client.with_options(timeout=5.0, max_retries=7)
     assert copy._transport.state is client._transport.state
     only_retries = client.with_options(max_retries=0)
@@ -525,7 +533,7 @@ async def test_with_options_shares_the_connection_pool(api: respx.MockRouter) ->
 
 @pytest.mark.asyncio
 async def test_with_options_shares_the_token_cache(api: respx.MockRouter) -> None:
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     copy = client.with_options(timeout=5.0, max_retries=7)
     copy_of_copy = copy.with_options(max_retries=1)
     async with client:
@@ -543,7 +551,7 @@ async def test_with_options_shares_the_token_cache(api: respx.MockRouter) -> Non
 async def test_with_options_first_use_of_the_copy_fetches_the_token_for_both(
     api: respx.MockRouter,
 ) -> None:
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     copy = client.with_options(max_retries=0)
     async with client:
         await complete(copy)
@@ -647,7 +655,7 @@ async def test_with_options_default_headers_apply_to_the_copy_only(
 @pytest.mark.asyncio
 async def test_user_agent_on_api_and_token_requests(api: respx.MockRouter) -> None:
     assert USER_AGENT.endswith(f"/{gloo_ai.__version__}")
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as client:
         await complete(client)
     assert token_route(api).calls.last.request.headers["User-Agent"] == USER_AGENT
     assert v2_route(api).calls.last.request.headers["User-Agent"] == USER_AGENT
@@ -806,7 +814,7 @@ async def test_per_call_max_retries(api: respx.MockRouter, clock: FakeClock) -> 
 
 
 def test_repr_shows_the_base_url_and_mode() -> None:
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     text = repr(client)
     assert BASE_URL in text
     assert "client_credentials" in text

@@ -245,9 +245,22 @@ async def test_server_error_not_retryable_is_raised_at_once(
 
 @pytest.mark.asyncio
 async def test_server_error_retryable_is_retried(emulator: GlooEmulator, client: AsyncGloo) -> None:
-    emulator.faults.server_error(V2, status=500, code=2006, name="EMPTY_COMPLETION")
+    emulator.faults.server_error(V2, status=503, code=2002, name="PROVIDER_UNAVAILABLE")
     await client.chat.completions.create(messages=MESSAGES)
     assert emulator.counts[V2] == 2
+
+
+@pytest.mark.asyncio
+async def test_error_2006_is_not_retried_and_says_to_raise_max_tokens(
+    emulator: GlooEmulator, client: AsyncGloo
+) -> None:
+    # Gloo marks 2006 retryable, but the same request fails again: only max_tokens helps.
+    emulator.faults.server_error(V2, status=503, code=2006, name="EMPTY_COMPLETION")
+    with pytest.raises(InternalServerError) as info:
+        await client.chat.completions.create(messages=MESSAGES, max_tokens=100)
+    assert emulator.counts[V2] == 1
+    assert info.value.retryable is True
+    assert "raise max_tokens" in str(info.value)
 
 
 @pytest.mark.asyncio

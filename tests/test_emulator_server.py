@@ -36,8 +36,8 @@ def emulator(server: EmulatorServer) -> Iterator[GlooEmulator]:
 
 def sdk(server: EmulatorServer) -> AsyncGloo:
     return AsyncGloo(
-        GlooEmulator.DEFAULT_CLIENT_ID,
-        GlooEmulator.DEFAULT_CLIENT_SECRET,
+        client_id=GlooEmulator.DEFAULT_CLIENT_ID,
+        client_secret=GlooEmulator.DEFAULT_CLIENT_SECRET,
         base_url=server.url,
         _clock=FakeClock(),
     )

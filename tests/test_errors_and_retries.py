@@ -693,7 +693,7 @@ async def test_mixed_failures_exhaust_the_budget(mock: respx.MockRouter, clock: 
 async def test_retries_reuse_one_token(mock: respx.MockRouter, clock: FakeClock) -> None:
     token = mock.post(TOKEN_URL).mock(return_value=httpx.Response(200, json=token_json()))
     route = mock.post(V2_URL).mock(side_effect=[err(503), err(503), ok()])
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
     assert token.call_count == 1
     assert route.call_count == 3
@@ -705,7 +705,7 @@ async def test_token_endpoint_failure_is_not_retried_twice(
 ) -> None:
     token = mock.post(TOKEN_URL).mock(return_value=httpx.Response(503))
     route = mock.post(V2_URL).mock(return_value=ok())
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         with pytest.raises(TokenUnavailableError):
             await client.chat.completions.create(messages=MESSAGES)
     # The token flow retries (1 + 2 attempts); the outer loop does not multiply them.
@@ -719,7 +719,7 @@ async def test_token_endpoint_connect_error_is_not_retried_twice(
 ) -> None:
     token = mock.post(TOKEN_URL).mock(side_effect=httpx.ConnectError("refused"))
     route = mock.post(V2_URL).mock(return_value=ok())
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         with pytest.raises(TokenUnavailableError):
             await client.chat.completions.create(messages=MESSAGES)
     assert token.call_count == 3
@@ -757,7 +757,7 @@ async def test_invalid_per_call_max_retries_sends_no_token_request(
 ) -> None:
     token = mock.post(TOKEN_URL).mock(return_value=httpx.Response(200, json=token_json()))
     route = mock.post(V2_URL).mock(return_value=ok())
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         with pytest.raises(InvalidArgumentError):
             await client.chat.completions.create(messages=MESSAGES, max_retries=-1)
     assert token.call_count == 0

@@ -91,7 +91,9 @@ def test_module_level_client_works_across_two_asyncio_runs(
     loopback: LoopbackServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     serve(loopback)
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET, base_url=loopback.url)  # no loop running
+    client = AsyncGloo(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=loopback.url
+    )  # no loop running
 
     async def first() -> ChatCompletion:
         return await client.chat.completions.create(messages=MESSAGES)
@@ -117,7 +119,7 @@ def test_module_level_client_works_across_three_asyncio_runs_with_concurrency(
     loopback: LoopbackServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     serve(loopback)
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET, base_url=loopback.url)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=loopback.url)
 
     async def burst() -> list[ChatCompletion]:
         return await asyncio.gather(
@@ -145,7 +147,9 @@ def test_user_http_client_across_two_asyncio_runs_raises_configuration_error(
     # (the test is about the error, not about cleaning up a pool the SDK does not own).
     serve(loopback, connection="close")
     http = httpx.AsyncClient()
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET, base_url=loopback.url, http_client=http)
+    client = AsyncGloo(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=loopback.url, http_client=http
+    )
 
     async def call() -> ChatCompletion:
         return await client.chat.completions.create(messages=MESSAGES)
@@ -167,7 +171,7 @@ def test_module_level_client_works_across_two_trio_runs(
     loopback: LoopbackServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     serve(loopback)
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET, base_url=loopback.url)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=loopback.url)
 
     async def first() -> ChatCompletion:
         return await client.chat.completions.create(messages=MESSAGES)
@@ -193,7 +197,7 @@ def test_a_client_used_by_a_second_loop_while_the_first_is_alive_raises(
     loopback: LoopbackServer,
 ) -> None:
     serve(loopback)
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET, base_url=loopback.url)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=loopback.url)
 
     async def call() -> ChatCompletion:
         return await client.chat.completions.create(messages=MESSAGES)

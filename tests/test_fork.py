@@ -50,7 +50,7 @@ def test_a_forked_child_opens_its_own_connection_and_keeps_the_token(
 ) -> None:
     loopback.default("/oauth2/token", Reply(200, token_json()))
     loopback.default(V2_PATH, Reply(200, completion_json()))
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET, base_url=loopback.url)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=loopback.url)
 
     async def parent_call() -> None:
         await client.chat.completions.create(messages=MESSAGES)

@@ -120,7 +120,7 @@ def v2() -> Iterator[respx.Route]:
 
 @pytest_asyncio.fixture
 async def client() -> AsyncIterator[AsyncGloo]:
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as client:
         yield client
 
 

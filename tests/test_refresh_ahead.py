@@ -67,8 +67,8 @@ async def until(predicate: Callable[[], bool]) -> None:
 
 def client_for(clock: FakeClock, **kwargs: object) -> AsyncGloo:
     return AsyncGloo(
-        CLIENT_ID,
-        CLIENT_SECRET,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
         _clock=clock,
         refresh_ahead=True,
         **kwargs,  # type: ignore[arg-type]
@@ -169,7 +169,7 @@ async def test_without_refresh_ahead_or_async_with_no_task_runs() -> None:
     clock = SteppingClock()
     with respx.mock(assert_all_called=False) as mock:
         token_route = mock.post(TOKEN_URL).mock(side_effect=TokenEndpoint().side_effect())
-        async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock):
+        async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock):
             for _ in range(10):
                 await anyio.lowlevel.checkpoint()
         client = client_for(clock)  # refresh_ahead, but not entered

@@ -110,7 +110,7 @@ STREAM_BODY = sse(
 
 @pytest.mark.asyncio
 async def test_client_repr_and_str_hide_the_client_secret() -> None:
-    client = AsyncGloo(CLIENT_ID, CLIENT_SECRET)
+    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
     for text in (
         repr(client),
         str(client),
@@ -144,7 +144,7 @@ async def test_client_repr_hides_credentials_from_the_environment(
 
 @pytest.mark.asyncio
 async def test_client_repr_hides_the_access_token_once_cached(api: respx.MockRouter) -> None:
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as client:
         await client.chat.completions.create(messages=MESSAGES)
         assert_no_secret(repr(client), "the client's repr")
         assert_no_secret(repr(client.with_options(timeout=1.0)), "the copy's repr")
@@ -172,25 +172,25 @@ async def token_401(api: respx.MockRouter, clock: FakeClock) -> None:
             },
         )
     )
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
 
 
 async def token_401_echoing_the_secret_as_error(api: respx.MockRouter, clock: FakeClock) -> None:
     api.routes["token"].mock(return_value=httpx.Response(400, text=f"bad secret {CLIENT_SECRET}"))
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
 
 
 async def token_5xx(api: respx.MockRouter, clock: FakeClock) -> None:
     api.routes["token"].mock(return_value=httpx.Response(503, json={"detail": "down"}))
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
 
 
 async def token_connection_error(api: respx.MockRouter, clock: FakeClock) -> None:
     api.routes["token"].mock(side_effect=httpx.ConnectError("Connection refused"))
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
 
 
@@ -202,7 +202,7 @@ async def double_401(api: respx.MockRouter, clock: FakeClock) -> None:
         ]
     )
     api.routes["v2"].mock(return_value=httpx.Response(401, json={"detail": "Invalid token"}))
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
 
 
@@ -220,7 +220,7 @@ async def rate_limited(api: respx.MockRouter, clock: FakeClock) -> None:
             headers={"Retry-After": "1"},
         )
     )
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
 
 
@@ -232,7 +232,7 @@ async def rate_limited_api_key(api: respx.MockRouter, clock: FakeClock) -> None:
 
 async def connection_error(api: respx.MockRouter, clock: FakeClock) -> None:
     api.routes["v2"].mock(side_effect=httpx.ConnectError("Connection reset by peer"))
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
 
 
@@ -253,7 +253,7 @@ async def token_200_without_access_token(api: respx.MockRouter, clock: FakeClock
             },
         )
     )
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
 
 
@@ -261,12 +261,12 @@ async def token_200_not_json(api: respx.MockRouter, clock: FakeClock) -> None:
     api.routes["token"].mock(
         return_value=httpx.Response(200, text=f"<html>{CLIENT_SECRET} {ACCESS_TOKEN}</html>")
     )
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         await client.chat.completions.create(messages=MESSAGES)
 
 
 async def both_credentials_as_arguments(api: respx.MockRouter, clock: FakeClock) -> None:
-    AsyncGloo(CLIENT_ID, CLIENT_SECRET, api_key=API_KEY, _clock=clock)
+    AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, api_key=API_KEY, _clock=clock)
 
 
 async def both_credentials_in_the_environment(api: respx.MockRouter, clock: FakeClock) -> None:
@@ -383,7 +383,7 @@ async def test_debug_logs_of_a_full_client_credentials_flow_hide_secrets(
             httpx.Response(200, content=STREAM_BODY, headers={"content-type": "text/event-stream"}),
         ]
     )
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock) as client:
+    async with AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock) as client:
         first = await client.chat.completions.create(messages=MESSAGES)
         refreshed = await client.chat.completions.create(messages=MESSAGES)
         retried = await client.chat.completions.create(messages=MESSAGES)
@@ -453,7 +453,9 @@ async def test_debug_logs_over_real_sockets_hide_secrets(
         Reply(200, completion_json()),
         Reply(200, chunks=[STREAM_BODY.decode()], headers={"content-type": "text/event-stream"}),
     )
-    async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, base_url=loopback.url, _clock=clock) as client:
+    async with AsyncGloo(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=loopback.url, _clock=clock
+    ) as client:
         await client.chat.completions.create(messages=MESSAGES)
         await client.chat.completions.create(messages=MESSAGES)
         stream = await client.chat.completions.create(messages=MESSAGES, stream=True)

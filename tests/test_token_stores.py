@@ -58,7 +58,9 @@ KEY = store_key(TOKEN_URL, CLIENT_ID)
 
 
 def client_for(clock: FakeClock, store: TokenStore | None, **kwargs: Any) -> AsyncGloo:
-    return AsyncGloo(CLIENT_ID, CLIENT_SECRET, _clock=clock, token_store=store, **kwargs)
+    return AsyncGloo(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, _clock=clock, token_store=store, **kwargs
+    )
 
 
 def auth_of(client: AsyncGloo) -> ClientCredentialsAuth:
@@ -137,7 +139,7 @@ def test_the_stores_satisfy_the_protocol(tmp_path: Path) -> None:
 
 def test_a_non_store_is_refused() -> None:
     with pytest.raises(ConfigurationError, match="token_store must be a TokenStore"):
-        AsyncGloo(CLIENT_ID, CLIENT_SECRET, token_store=object())  # type: ignore[arg-type]
+        AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, token_store=object())  # type: ignore[arg-type]
 
 
 # --- memory store ---------------------------------------------------------------------------------
@@ -827,7 +829,9 @@ def test_redis_store_under_trio_is_a_clear_error() -> None:
     async def main() -> None:
         store = RedisTokenStore("redis://127.0.0.1:1/0")
         with mocked(TokenEndpoint()):
-            async with AsyncGloo(CLIENT_ID, CLIENT_SECRET, token_store=store) as client:
+            async with AsyncGloo(
+                client_id=CLIENT_ID, client_secret=CLIENT_SECRET, token_store=store
+            ) as client:
                 with pytest.raises(Refused, match="asyncio only"):
                     await create(client)
 

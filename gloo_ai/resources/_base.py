@@ -1,30 +1,34 @@
-"""What every resource shares: access to the client's transport, parsing, raw responses."""
+"""What every resource shares: the requester, checked call options, raw responses."""
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import sys
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pydantic
 
-from .._config import NotGiven, RequestOptions, check_max_retries, check_timeout
-from .._exceptions import APIResponseValidationError, InvalidArgumentError, request_id_of
+from .._config import (
+    RequestOptions,
+)
+from .._exceptions import InvalidArgumentError
 from .._models import GlooModel, validation_summary
-from .._response import APIResponse
+from .._requester import request_options
+from .._response import RAW_RESPONSE, APIResponse, parse_model
 from .._streaming import AsyncStream
 
 if TYPE_CHECKING:
     import httpx
 
-    from .._client import AsyncGloo
+    from .._requester import Requester
 
 __all__ = [
     "AsyncAPIResource",
     "invalid_arguments",
+    "parse_model",
+    "parse_stream",
     "raw_response_wrapper",
     "request_options",
     "warn_deprecated",
@@ -34,15 +38,16 @@ _M = TypeVar("_M", bound=GlooModel)
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
 
-# Set by a ``with_raw_response`` view for the duration of one call.
-_RAW: contextvars.ContextVar[bool] = contextvars.ContextVar("gloo_ai_raw", default=False)
-
 
 class AsyncAPIResource:
-    """Base of the resources (``client.chat.completions`` and so on)."""
+    """Base of the resources (``client.chat.completions`` and so on).
 
-    def __init__(self, client: AsyncGloo) -> None:
-        self._client = client
+    Args:
+        requester: how the resource sends calls; it never sees the client.
+    """
+
+    def __init__(self, requester: Requester) -> None:
+        self._requester = requester
 
     async def _request(
         self,
@@ -53,30 +58,7 @@ class AsyncAPIResource:
         options: RequestOptions,
         parse: Callable[[httpx.Response], _R],
     ) -> _R:
-        raw = _RAW.get()
-        response = await self._client._transport.request(method, path, body=body, options=options)
-        if raw:
-            return APIResponse(response, functools.partial(parse, response))  # type: ignore[return-value]
-        return parse(response)
-
-
-def parse_model(cls: type[_M]) -> Callable[[httpx.Response], _M]:
-    """A parser of a read JSON body into ``cls``, raising `APIResponseValidationError`."""
-
-    def parse(response: httpx.Response) -> _M:
-        try:
-            model = cls.model_validate_json(response.content)
-        except pydantic.ValidationError as exc:
-            raise APIResponseValidationError(
-                f"The API answered HTTP {response.status_code} with a body that is not a "
-                f"{cls.__name__}: {validation_summary(exc)}",
-                response=response,
-                body=_safe_body(response),
-            ) from exc
-        model._request_id = request_id_of(response.headers)
-        return model
-
-    return parse
+        return await self._requester.request(method, path, body=body, options=options, parse=parse)
 
 
 def parse_stream(cls: type[_M]) -> Callable[[httpx.Response], AsyncStream[_M]]:
@@ -86,35 +68,6 @@ def parse_stream(cls: type[_M]) -> Callable[[httpx.Response], AsyncStream[_M]]:
         return AsyncStream(response=response, cast_to=cls)
 
     return parse
-
-
-def _safe_body(response: httpx.Response) -> object:
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
-
-
-def request_options(
-    *,
-    stream: bool = False,
-    extra_headers: Mapping[str, str] | None,
-    extra_query: Mapping[str, object] | None,
-    timeout: float | httpx.Timeout | NotGiven | None,
-    max_retries: int | NotGiven,
-) -> RequestOptions:
-    """Check a call's options (raising `InvalidArgumentError`) and bundle them."""
-    return RequestOptions(
-        extra_headers=dict(extra_headers) if extra_headers else None,
-        extra_query=dict(extra_query) if extra_query else None,
-        timeout=timeout
-        if isinstance(timeout, NotGiven)
-        else check_timeout(timeout, InvalidArgumentError),
-        max_retries=max_retries
-        if isinstance(max_retries, NotGiven)
-        else check_max_retries(max_retries, InvalidArgumentError),
-        stream=stream,
-    )
 
 
 def warn_deprecated(message: str) -> None:
@@ -139,11 +92,11 @@ def raw_response_wrapper(
 
     @functools.wraps(func)
     async def wrapped(*args: _P.args, **kwargs: _P.kwargs) -> APIResponse[Any]:
-        token = _RAW.set(True)
+        token = RAW_RESPONSE.set(True)
         try:
             result: APIResponse[Any] = await func(*args, **kwargs)
         finally:
-            _RAW.reset(token)
+            RAW_RESPONSE.reset(token)
         return result
 
     return wrapped

@@ -16,9 +16,9 @@ class AsyncChat(AsyncAPIResource):
     @cached_property
     def completions(self) -> AsyncCompletions:
         """Chat completions v2 (``/ai/v2/chat/completions``), with Gloo's routing."""
-        return AsyncCompletions(self._client)
+        return AsyncCompletions(self._requester)
 
     @cached_property
     def completions_v1(self) -> AsyncCompletionsV1:
         """The deprecated chat completions v1 (``/ai/v1/chat/completions``)."""
-        return AsyncCompletionsV1(self._client)
+        return AsyncCompletionsV1(self._requester)

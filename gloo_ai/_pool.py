@@ -1,0 +1,218 @@
+"""The connection pool's owner: one httpx client per event loop and per process.
+
+`HttpState` is shared by a client and its ``with_options`` copies (one pool, one token cache).
+It notices when the client is used from a new event loop after the old one closed (a
+module-level client used by two ``asyncio.run()`` calls) and then opens a fresh pool, since
+connections cannot outlive their loop; likewise in a process forked after the pool was made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import weakref
+
+import httpx
+
+from ._config import DEFAULT_CONNECTION_LIMITS
+from ._exceptions import ConfigurationError
+
+__all__ = ["HttpState"]
+
+log = logging.getLogger("gloo_ai")
+
+
+def _current_loop() -> object:
+    """An object that identifies the running event loop (asyncio or trio)."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    try:
+        import trio
+
+        return trio.lowlevel.current_trio_token()
+    except (ImportError, RuntimeError):
+        pass
+    raise RuntimeError(
+        "AsyncGloo must be used inside a running event loop: call it with `await` from an "
+        "async function run by asyncio.run() or trio.run()."
+    )
+
+
+def _running_loop() -> object | None:
+    try:
+        return _current_loop()
+    except RuntimeError:
+        return None
+
+
+def _loop_is_finished(loop: object) -> bool:
+    if isinstance(loop, asyncio.AbstractEventLoop):
+        return loop.is_closed()
+    try:
+        import trio
+    except ImportError:  # pragma: no cover - a trio token implies trio is importable
+        return True
+    if isinstance(loop, trio.lowlevel.TrioToken):
+        try:
+            loop.run_sync_soon(lambda: None)
+        except trio.RunFinishedError:
+            return True
+        return False
+    return True  # pragma: no cover - a different library now runs the code
+
+
+_STATES: weakref.WeakSet[HttpState] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for state in list(_STATES):
+        state._forked = True
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class HttpState:
+    """The httpx client and auth flow behind a client and all its ``with_options`` copies.
+
+    It rebuilds the pool and the auth flow's lock in a process forked after the client was
+    created (gunicorn with ``--preload``, multiprocessing), since the parent's connections
+    and locks must not be shared; the cached token stays.
+    """
+
+    def __init__(self, http_client: httpx.AsyncClient | None) -> None:
+        self.owns_http = http_client is None
+        self._http = http_client if http_client is not None else self._new_http()
+        self._loop: object | None = None
+        self._forked = False
+        self.auth: httpx.Auth = httpx.Auth()
+        self.rebinds = 0
+        _STATES.add(self)
+
+    @staticmethod
+    def _new_http() -> httpx.AsyncClient:
+        return httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=False)
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the httpx client has been closed."""
+        return self._http.is_closed
+
+    def http(self) -> httpx.AsyncClient:
+        """The httpx client for the running event loop."""
+        loop = _current_loop()
+        if loop is self._loop and not self._forked:
+            return self._http
+        if self._forked:
+            self._after_fork()
+        elif self._loop is not None:
+            self._rebind(self._loop)
+        self._loop = loop
+        return self._http
+
+    def _rebind(self, old_loop: object) -> None:
+        if not _loop_is_finished(old_loop):
+            raise RuntimeError(
+                "This AsyncGloo is in use by another event loop that is still running. "
+                "Create one AsyncGloo per event loop (per thread)."
+            )
+        if not self.owns_http:
+            raise ConfigurationError(
+                "The httpx.AsyncClient passed as http_client belongs to an event loop that has "
+                "finished, and its connections cannot be used from a new one. Create the "
+                "httpx.AsyncClient (and AsyncGloo) inside the event loop that uses it, or let "
+                "AsyncGloo create its own (do not pass http_client)."
+            )
+        log.debug("The event loop changed; opening a new connection pool")
+        self._replace_pool()
+
+    def _after_fork(self) -> None:
+        self._forked = False
+        self._loop = None
+        if self.owns_http:
+            log.debug("This process was forked; opening a new connection pool")
+            self._replace_pool()
+        elif _pool_connections(self._http):
+            raise ConfigurationError(
+                "This process was forked after the httpx.AsyncClient passed as http_client "
+                "had opened connections, which the two processes cannot share. Create the "
+                "client after the fork (for example in a worker start hook), or let AsyncGloo "
+                "create its own (do not pass http_client)."
+            )
+
+    def _replace_pool(self) -> None:
+        _abandon(self._http)
+        self._http = self._new_http()
+        rebind = getattr(self.auth, "rebind", None)
+        if rebind is not None:
+            rebind()
+        self.rebinds += 1
+
+    async def aclose(self) -> None:
+        """Close the httpx client if this SDK created it.
+
+        A pool bound to an event loop that has finished (``asyncio.run(client.aclose())``
+        after an earlier ``asyncio.run(...)`` call), or inherited through a fork, cannot be
+        closed the normal way: its sockets are closed directly and the pool is discarded.
+        """
+        if not self.owns_http:
+            return
+        if self._forked or (
+            self._loop is not None
+            and self._loop is not _running_loop()
+            and _loop_is_finished(self._loop)
+        ):
+            _abandon(self._http)
+            _forget_connections(self._http)
+        await self._http.aclose()
+
+
+def _pool_connections(http: httpx.AsyncClient) -> list[object]:
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    return list(getattr(pool, "connections", ()))
+
+
+def _forget_connections(http: httpx.AsyncClient) -> None:
+    """Empty a pool whose sockets `_abandon` closed, so that closing it awaits nothing."""
+    pool = getattr(getattr(http, "_transport", None), "_pool", None)
+    for name in ("_connections", "_requests"):
+        if isinstance(getattr(pool, name, None), list):
+            setattr(pool, name, [])
+
+
+def _abandon(http: httpx.AsyncClient) -> None:
+    """Close the sockets of a pool whose event loop has finished, without that loop.
+
+    The pool's connections cannot be closed the normal way (that needs their loop), and left
+    alone their sockets would leak until garbage collection. This reaches into httpcore and
+    anyio internals, so every step is optional: at worst a socket is left to the collector.
+    """
+    for connection in _pool_connections(http):
+        stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+        with contextlib.suppress(Exception):
+            _close_stream_socket(stream)
+
+
+def _close_stream_socket(stream: object) -> None:
+    # httpcore's stream wraps anyio's (TLS wraps a socket stream); anyio's asyncio socket
+    # stream holds an asyncio transport, which holds the socket.
+    for _ in range(4):
+        transport = getattr(stream, "_transport", None)
+        if isinstance(transport, asyncio.Transport):
+            sock = getattr(transport, "_sock", None)
+            if sock is not None:
+                transport._sock = None  # type: ignore[attr-defined]
+                sock.close()
+            return
+        sock = getattr(stream, "socket", None)  # trio's SocketStream
+        if sock is not None and hasattr(sock, "close") and not hasattr(stream, "_stream"):
+            sock.close()
+            return
+        stream = getattr(stream, "_stream", None) or getattr(stream, "transport_stream", None)
+        if stream is None:
+            return
