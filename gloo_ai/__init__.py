@@ -18,7 +18,7 @@ from ._version import __version__
 if TYPE_CHECKING:
     from ._auth import TokenMetrics
     from ._client import AsyncGloo
-    from ._config import NOT_GIVEN, NotGiven, Timeout
+    from ._config import NOT_GIVEN, NotGiven, RetryPolicy, Timeout
     from ._exceptions import (
         APIConnectionError,
         APIError,
@@ -40,6 +40,8 @@ if TYPE_CHECKING:
         TokenUnavailableError,
         UnprocessableEntityError,
     )
+    from ._multipart import FileContent, FileInput, MultipartBody
+    from ._pagination import AsyncPage, AsyncPaginator
     from ._response import APIResponse
     from ._streaming import AsyncStream
     from .resources.chat._accumulator import ChatCompletionAccumulator, IncompleteStreamError
@@ -70,6 +72,8 @@ __all__ = [
     "APIStreamError",
     "APITimeoutError",
     "AsyncGloo",
+    "AsyncPage",
+    "AsyncPaginator",
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
@@ -78,18 +82,22 @@ __all__ = [
     "ChatCompletionStreamManager",
     "ConfigurationError",
     "ConflictError",
+    "FileContent",
+    "FileInput",
     "FunctionTool",
     "GlooError",
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
+    "MultipartBody",
     "NotFoundError",
     "NotGiven",
     "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseParseError",
+    "RetryPolicy",
     "Timeout",
     "TokenExchangeError",
     "TokenMetrics",
@@ -115,6 +123,8 @@ _LAZY: dict[str, str] = {
     "APIStreamError": "._exceptions",
     "APITimeoutError": "._exceptions",
     "AsyncGloo": "._client",
+    "AsyncPage": "._pagination",
+    "AsyncPaginator": "._pagination",
     "AsyncStream": "._streaming",
     "AuthenticationError": "._exceptions",
     "BadRequestError": "._exceptions",
@@ -123,12 +133,15 @@ _LAZY: dict[str, str] = {
     "ChatCompletionStreamManager": ".resources.chat._stream_helpers",
     "ConfigurationError": "._exceptions",
     "ConflictError": "._exceptions",
+    "FileContent": "._multipart",
+    "FileInput": "._multipart",
     "FunctionTool": ".tools",
     "GlooError": "._exceptions",
     "IncompleteStreamError": ".resources.chat._accumulator",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
     "LengthFinishReasonError": ".resources.chat._parsing",
+    "MultipartBody": "._multipart",
     "NOT_GIVEN": "._config",
     "NotFoundError": "._exceptions",
     "NotGiven": "._config",
@@ -136,6 +149,7 @@ _LAZY: dict[str, str] = {
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
+    "RetryPolicy": "._config",
     "Timeout": "._config",
     "TokenMetrics": "._auth",
     "TokenExchangeError": "._exceptions",

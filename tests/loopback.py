@@ -8,6 +8,7 @@ script replies per path and then assert on ``connections_opened`` and ``open_con
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import socket
 import socketserver
@@ -15,6 +16,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -48,6 +50,8 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: bytes
+    size: int = 0
+    sha256: str = ""
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 429: "Too Many Requests"}
@@ -83,10 +87,9 @@ class _Handler(socketserver.BaseRequestHandler):
                         break
                     k, _, v = h.partition(":")
                     headers[k.strip().lower()] = v.strip()
-                length = int(headers.get("content-length", "0") or 0)
-                body = reader.read(length) if length else b""
                 owner = self.server.owner
-                owner.seen.append(Seen(method, path.split("?")[0], headers, body))
+                body, size, digest = _read_body(reader, headers, keep=not owner.digest_bodies)
+                owner.seen.append(Seen(method, path.split("?")[0], headers, body, size, digest))
                 reply = owner.next_reply(path.split("?")[0])
                 if not self._send(sock, reply):
                     return
@@ -125,6 +128,41 @@ class _Handler(socketserver.BaseRequestHandler):
         return True
 
 
+def _read_body(reader: Any, headers: dict[str, str], *, keep: bool) -> tuple[bytes, int, str]:
+    """Read a request body (by length, or chunked) in pieces; keep it, or only its digest."""
+    digest = hashlib.sha256()
+    kept: list[bytes] = []
+    size = 0
+
+    def take(data: bytes) -> None:
+        nonlocal size
+        size += len(data)
+        digest.update(data)
+        if keep:
+            kept.append(data)
+
+    if headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            length = int(reader.readline().split(b";")[0].strip() or b"0", 16)
+            if length == 0:
+                reader.readline()
+                break
+            while length:
+                data = reader.read(min(length, 65536))
+                take(data)
+                length -= len(data)
+            reader.readline()
+    else:
+        remaining = int(headers.get("content-length", "0") or 0)
+        while remaining:
+            data = reader.read(min(remaining, 65536))
+            if not data:
+                break
+            take(data)
+            remaining -= len(data)
+    return b"".join(kept), size, digest.hexdigest()
+
+
 def _hard_close(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
@@ -149,6 +187,7 @@ class LoopbackServer:
     """
 
     def __init__(self) -> None:
+        self.digest_bodies = False  # True: keep only each body's size and sha256, not its bytes
         self.connections_opened = 0
         self.open_connections = 0
         self.seen: list[Seen] = []

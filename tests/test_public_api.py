@@ -26,6 +26,8 @@ EXPECTED_ALL = [
     "APIStreamError",
     "APITimeoutError",
     "AsyncGloo",
+    "AsyncPage",
+    "AsyncPaginator",
     "AsyncStream",
     "AuthenticationError",
     "BadRequestError",
@@ -34,12 +36,15 @@ EXPECTED_ALL = [
     "ChatCompletionStreamManager",
     "ConfigurationError",
     "ConflictError",
+    "FileContent",
+    "FileInput",
     "FunctionTool",
     "GlooError",
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
+    "MultipartBody",
     "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",
@@ -47,6 +52,7 @@ EXPECTED_ALL = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseParseError",
+    "RetryPolicy",
     "Timeout",
     "TokenExchangeError",
     "TokenMetrics",
@@ -173,7 +179,7 @@ def test_not_given_is_documented_and_falsy() -> None:
 
 
 def test_public_classes_document_their_public_methods() -> None:
-    for name in ("AsyncGloo", "AsyncStream", "APIResponse"):
+    for name in ("AsyncGloo", "AsyncStream", "APIResponse", "AsyncPaginator", "AsyncPage"):
         cls = getattr(gloo_ai, name)
         for attr, member in vars(cls).items():
             if attr.startswith("_"):
@@ -230,3 +236,19 @@ def test_every_chat_type_is_documented(name: str) -> None:
     assert documentation_of(gloo_ai.types.chat, name).strip(), (
         f"gloo_ai.types.chat.{name} has no docstring"
     )
+
+
+def test_the_tools_module_is_public_and_pinned() -> None:
+    import gloo_ai.tools
+
+    assert sorted(gloo_ai.tools.__all__) == [
+        "FunctionTool",
+        "ParsedToolCall",
+        "ToolArgumentsError",
+        "ToolCallLike",
+        "UnknownToolError",
+        "function_tool",
+        "parse_tool_call",
+    ]
+    for name in ("FunctionTool", "function_tool", "parse_tool_call", "ToolArgumentsError"):
+        assert getattr(gloo_ai.tools, name) is getattr(gloo_ai, name)

@@ -24,7 +24,6 @@ from ._function_tool import (
     UnknownToolError,
     function_tool,
     parse_tool_call,
-    resolve_tool_fields,
 )
 
 __all__ = [
@@ -35,5 +34,4 @@ __all__ = [
     "UnknownToolError",
     "function_tool",
     "parse_tool_call",
-    "resolve_tool_fields",
 ]

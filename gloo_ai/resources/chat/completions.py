@@ -12,7 +12,8 @@ from ..._config import NOT_GIVEN, NotGiven
 from ..._exceptions import InvalidArgumentError
 from ..._response import APIResponse
 from ..._streaming import AsyncStream
-from ...tools import FunctionTool, resolve_tool_fields
+from ...tools import FunctionTool
+from ...tools._function_tool import resolve_tool_fields
 from ...types.chat import (
     AssistantMessage,
     ChatCompletion,
