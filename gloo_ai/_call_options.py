@@ -12,6 +12,7 @@ This module is shared by every API area: it must not import ``gloo_ai.resources`
 # (``__required_keys__`` / ``__optional_keys__``), so their annotations must be evaluated.
 
 import difflib
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
@@ -58,6 +59,7 @@ class UnexpectedArgumentError(InvalidArgumentError, TypeError):
     """
 
 
+@functools.cache
 def _names(spec: type[Mapping[str, Any]]) -> tuple[frozenset[str], frozenset[str]]:
     required: frozenset[str] = spec.__required_keys__  # type: ignore[attr-defined]
     optional: frozenset[str] = spec.__optional_keys__  # type: ignore[attr-defined]
