@@ -118,9 +118,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """Type-check the package with mypy (strict, configured in pyproject.toml)."""
+    """Type-check the package with mypy (strict, configured in pyproject.toml), and the
+    typing checks in tests/typing (misspelt arguments must stay errors there)."""
     session.install("-e", ".", "mypy", *TEST_DEPS)
-    session.run("mypy", "gloo_ai")
+    session.run("mypy", "gloo_ai", "tests/typing")
 
 
 @nox.session

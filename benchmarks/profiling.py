@@ -104,7 +104,7 @@ def micro() -> dict[str, float]:
     from gloo_ai import AsyncGloo
     from gloo_ai._config import RequestOptions
     from gloo_ai._streaming import SSEDecoder
-    from gloo_ai.resources.chat.completions import _body, _given, routing_fields
+    from gloo_ai.resources.chat._request import _body, _given, routing_fields
     from gloo_ai.types.chat import ChatCompletion, ChatCompletionChunk
     from gloo_ai.types.chat.params import CompletionCreateParams
 

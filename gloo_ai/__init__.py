@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPage, AsyncPaginator
     from ._response import APIResponse
     from ._streaming import AsyncStream
+    from ._warnings import UnknownValueWarning
     from .resources.chat._accumulator import ChatCompletionAccumulator, IncompleteStreamError
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
@@ -106,6 +107,7 @@ __all__ = [
     "ToolLoopLimitError",
     "ToolRunResult",
     "UnknownToolError",
+    "UnknownValueWarning",
     "UnprocessableEntityError",
     "__version__",
     "assistant_message",
@@ -158,6 +160,7 @@ _LAZY: dict[str, str] = {
     "ToolLoopLimitError": ".resources.chat._tool_runner",
     "ToolRunResult": ".resources.chat._tool_runner",
     "UnknownToolError": ".tools",
+    "UnknownValueWarning": "._warnings",
     "UnprocessableEntityError": "._exceptions",
     "assistant_message": ".resources.chat._tool_runner",
     "function_tool": ".tools",

@@ -572,7 +572,6 @@ async def test_messages_from_a_generator(api: Api, client: AsyncGloo) -> None:
         pytest.param({"messages": MESSAGES, "temperature": -0.1}, "temperature", id="temp<0"),
         pytest.param({"messages": MESSAGES, "max_tokens": 0}, "max_tokens", id="max_tokens 0"),
         pytest.param({"messages": MESSAGES, "max_tokens": -5}, "max_tokens", id="max_tokens<0"),
-        pytest.param({"messages": MESSAGES, "tradition": "baptist"}, "tradition", id="tradition"),
         pytest.param(
             {"messages": MESSAGES, "tool_choice": "sometimes"}, "tool_choice", id="tool_choice"
         ),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 
 from .._base import AsyncAPIResource
-from .completions import AsyncCompletions, AsyncCompletionsV1
+from .completions import AsyncCompletions
+from .completions_v1 import AsyncCompletionsV1
 
 __all__ = ["AsyncChat", "AsyncCompletions", "AsyncCompletionsV1"]
 

@@ -29,6 +29,12 @@ from .chat_completion_stream_event import (
     ToolCallDoneEvent,
     UsageEvent,
 )
+from .completion_create_params import (
+    CompletionCreateKwargs,
+    CompletionParseKwargs,
+    CompletionRunToolsKwargs,
+    CompletionV1CreateKwargs,
+)
 from .params import (
     AssistantMessage,
     ChatCompletionMessageParam,
@@ -66,7 +72,11 @@ __all__ = [
     "ChoiceDeltaToolCallFunction",
     "ChunkChoice",
     "ChunkEvent",
+    "CompletionCreateKwargs",
+    "CompletionParseKwargs",
+    "CompletionRunToolsKwargs",
     "CompletionUsage",
+    "CompletionV1CreateKwargs",
     "ContentDeltaEvent",
     "ContentDoneEvent",
     "FinishReason",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias, get_args
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..._models import RequestModel
+from ..._warnings import warn_at_caller
 from ..shared import FunctionDefinition, FunctionToolParam, NamedToolChoice, ToolChoice
 
 __all__ = [
@@ -28,6 +29,8 @@ __all__ = [
 
 Tradition = Literal["evangelical", "catholic", "mainline", "not_faith_specific"]
 """The faith tradition an answer should reflect; omit it for a general Christian perspective."""
+
+_TRADITIONS: tuple[str, ...] = get_args(Tradition)
 
 ModelFamily: TypeAlias = Literal["openai", "anthropic", "google", "open source"] | str
 """A model family for ``model_family`` routing (matched case-insensitively by Gloo)."""
@@ -108,7 +111,7 @@ class CompletionCreateParams(RequestModel):
     auto_routing: bool | None = None
     model: str | None = Field(default=None, min_length=1)
     model_family: ModelFamily | None = Field(default=None, min_length=1)
-    tradition: Tradition | None = None
+    tradition: Tradition | str | None = Field(default=None, min_length=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
     max_tokens: int | None = Field(default=None, ge=1)
     tools: list[ChatCompletionToolParam] | None = None
@@ -116,6 +119,17 @@ class CompletionCreateParams(RequestModel):
     stream: bool | None = None
     stream_options: StreamOptions | None = None
     response_format: dict[str, Any] | None = None
+
+    @field_validator("tradition")
+    @classmethod
+    def _known_tradition(cls, value: str | None) -> str | None:
+        # Tolerant: a tradition the platform added after this release is sent as it is.
+        if value is not None and value not in _TRADITIONS:
+            warn_at_caller(
+                f"tradition={value!r} is not one this version of gloo_ai knows "
+                f"({', '.join(_TRADITIONS)}); it is sent as it is. Check its spelling."
+            )
+        return value
 
 
 class CompletionV1CreateParams(RequestModel):

@@ -1,0 +1,188 @@
+"""What v2 and v1 chat completions share: the routing rule, the body, and sending it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeAlias
+
+import pydantic
+from pydantic import BaseModel
+
+from ..._call_options import CallOptions, split_call_options
+from ..._config import NOT_GIVEN, NotGiven
+from ..._exceptions import InvalidArgumentError
+from ..._streaming import AsyncStream
+from ...tools._function_tool import resolve_tool_fields
+from ...types.chat import (
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+)
+from ...types.chat.params import ToolCallFunctionParam, ToolCallParam
+from .._base import AsyncAPIResource, invalid_arguments, parse_model, request_options
+from ._chunk_stream import chunk_stream_parser
+
+__all__ = ["refuse_stream", "routing_fields"]
+
+_ChatResult: TypeAlias = ChatCompletion | AsyncStream[ChatCompletionChunk]
+
+
+def _message_input(message: object) -> object:
+    if isinstance(message, ChatCompletionMessage):
+        return AssistantMessage(
+            content=message.content,
+            refusal=message.refusal,
+            tool_calls=[
+                ToolCallParam(
+                    id=call.id,
+                    function=ToolCallFunctionParam(
+                        name=call.function.name, arguments=call.function.arguments
+                    ),
+                )
+                for call in message.tool_calls
+            ]
+            if message.tool_calls
+            else None,
+        )
+    if isinstance(message, (BaseModel, Mapping)):
+        return message
+    raise InvalidArgumentError(
+        f"Each message must be a dict or a message model, not {type(message).__name__}: "
+        'for example {"role": "user", "content": "Hello"}.'
+    )
+
+
+def _given(**fields: object) -> dict[str, object]:
+    return {k: v for k, v in fields.items() if v is not None and not isinstance(v, NotGiven)}
+
+
+def routing_fields(auto_routing: object, model: object, model_family: object) -> dict[str, object]:
+    """Gloo's routing rule: exactly one of auto_routing=True, model, model_family.
+
+    None of them means auto routing, Gloo's recommended mode. With ``model`` or
+    ``model_family``, ``auto_routing: false`` is sent explicitly, as Gloo's docs do.
+    """
+    chosen = []
+    if auto_routing is True:
+        chosen.append("auto_routing=True")
+    if isinstance(model, str):
+        chosen.append(f"model={model!r}")
+    if isinstance(model_family, str):
+        chosen.append(f"model_family={model_family!r}")
+    if len(chosen) > 1:
+        raise InvalidArgumentError(
+            "Gloo routes a request by exactly one mechanism, but this call passed "
+            f"{' and '.join(chosen)}. Pass only one of auto_routing=True, model=... or "
+            "model_family=... (or none of them for auto routing)."
+        )
+    if isinstance(model, str):
+        return {"auto_routing": False, "model": model}
+    if isinstance(model_family, str):
+        return {"auto_routing": False, "model_family": model_family}
+    if auto_routing is False:
+        raise InvalidArgumentError(
+            "auto_routing=False needs model=... or model_family=... to say which model to "
+            "use; omit auto_routing to let Gloo choose."
+        )
+    return {"auto_routing": True}
+
+
+def refuse_stream(kwargs: Mapping[str, object], message: str) -> None:
+    """Raise `InvalidArgumentError` with ``message`` if ``kwargs`` asks to stream.
+
+    ``stream=False`` is tolerated (it changes nothing), and removed from ``kwargs``.
+    """
+    if kwargs.get("stream"):
+        raise InvalidArgumentError(message)
+    if "stream" in kwargs and isinstance(kwargs, dict):
+        del kwargs["stream"]
+
+
+def _body(
+    where: str,
+    params_cls: type[pydantic.BaseModel],
+    fields: dict[str, object],
+    extra_body: Mapping[str, object] | None,
+) -> dict[str, Any]:
+    messages = fields.get("messages")
+    if isinstance(messages, (str, bytes)) or not isinstance(messages, Iterable):
+        raise InvalidArgumentError(
+            f"{where}: messages must be a list of messages, for example "
+            '[{"role": "user", "content": "Hello"}].'
+        )
+    fields["messages"] = [_message_input(m) for m in messages]
+    tools = fields.get("tools")
+    if isinstance(tools, Iterable) and not isinstance(tools, (list, str, bytes, Mapping)):
+        fields["tools"] = list(tools)
+    resolve_tool_fields(fields)
+    try:
+        params = params_cls.model_validate(fields)
+    except pydantic.ValidationError as exc:
+        raise invalid_arguments(where, exc) from None
+    body = params.model_dump(mode="json", exclude_none=True)
+    if extra_body:
+        body.update(extra_body)
+    return body
+
+
+def _wants_usage(body: Mapping[str, Any]) -> bool:
+    options = body.get("stream_options")
+    return isinstance(options, Mapping) and options.get("include_usage") is True
+
+
+class _CompletionsBase(AsyncAPIResource):
+    async def _create(
+        self,
+        path: str,
+        where: str,
+        params_cls: type[pydantic.BaseModel],
+        kwargs: Mapping[str, Any],
+        *,
+        stream: bool | NotGiven,
+        routed: bool,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        """Build the body from checked ``kwargs`` (``routed``: apply Gloo's routing rule)
+        and send it."""
+        given, options = split_call_options(kwargs)
+        fields = _given(**given, stream=stream if isinstance(stream, bool) else None)
+        if routed:
+            fields.update(
+                routing_fields(
+                    fields.pop("auto_routing", NOT_GIVEN),
+                    fields.pop("model", NOT_GIVEN),
+                    fields.pop("model_family", NOT_GIVEN),
+                )
+            )
+        return await self._send(
+            path, where, params_cls, fields, stream=stream is True, options=options
+        )
+
+    async def _send(
+        self,
+        path: str,
+        where: str,
+        params_cls: type[pydantic.BaseModel],
+        fields: dict[str, object],
+        *,
+        stream: bool,
+        options: CallOptions,
+    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        body = _body(where, params_cls, fields, options.get("extra_body"))
+        request = request_options(
+            stream=stream,
+            extra_headers=options.get("extra_headers"),
+            extra_query=options.get("extra_query"),
+            timeout=options.get("timeout", NOT_GIVEN),
+            max_retries=options.get("max_retries", NOT_GIVEN),
+        )
+        result: _ChatResult = await self._request(
+            "POST",
+            path,
+            body=body,
+            options=request,
+            parse=chunk_stream_parser(include_usage=_wants_usage(body))
+            if stream
+            else parse_model(ChatCompletion),
+        )
+        return result
