@@ -110,10 +110,11 @@ def tests_floor(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Check linting and formatting with ruff."""
-    session.install("ruff")
+    """Check linting and formatting with ruff, and the import layers with import-linter."""
+    session.install("-e", ".", "ruff", "import-linter")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("lint-imports")
 
 
 @nox.session

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, overload
 
+from ._call_options import check_arguments
 from ._config import NOT_GIVEN, NotGiven, RequestOptions, RetryPolicy
 from ._exceptions import InvalidArgumentError
 from ._requester import Requester, multipart, request_options
@@ -108,6 +109,12 @@ class GenericVerbs:
         return await self._call("DELETE", path, cast_to, "idempotent", **options)
 
     async def _call(
+        self, method: str, path: str, cast_to: Any, default_retry: RetryPolicy, **kwargs: Any
+    ) -> Any:
+        check_arguments(f"client.{method.lower()}", kwargs, CallArgs, also=("cast_to",))
+        return await self._send(method, path, cast_to, default_retry, **kwargs)
+
+    async def _send(
         self,
         method: str,
         path: str,

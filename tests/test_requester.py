@@ -159,6 +159,13 @@ async def test_bad_options_are_refused_before_anything_is_sent(
 
 
 @pytest.mark.asyncio
+async def test_a_misspelt_option_names_the_close_match() -> None:
+    async with AsyncGloo(api_key="k") as client:
+        with pytest.raises(InvalidArgumentError, match="'qeury'; did you mean 'query'"):
+            await client.get("/x", qeury={"a": 1})  # type: ignore[call-overload]
+
+
+@pytest.mark.asyncio
 async def test_a_body_json_cannot_carry_is_refused() -> None:
     async with AsyncGloo(api_key="k") as client:
         with pytest.raises(InvalidArgumentError, match="JSON"):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import sys
-import warnings
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -18,6 +16,7 @@ from .._models import GlooModel, validation_summary
 from .._requester import request_options
 from .._response import RAW_RESPONSE, APIResponse, parse_model
 from .._streaming import AsyncStream
+from .._warnings import warn_at_caller
 
 if TYPE_CHECKING:
     import httpx
@@ -72,12 +71,7 @@ def parse_stream(cls: type[_M]) -> Callable[[httpx.Response], AsyncStream[_M]]:
 
 def warn_deprecated(message: str) -> None:
     """Emit a `DeprecationWarning` attributed to the first caller outside gloo_ai."""
-    frame = sys._getframe(1)  # the caller of this function: stacklevel 2
-    level = 2
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("gloo_ai."):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    warnings.warn(message, DeprecationWarning, stacklevel=level)
+    warn_at_caller(message, DeprecationWarning)
 
 
 def invalid_arguments(where: str, exc: pydantic.ValidationError) -> InvalidArgumentError:
