@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypedDict, TypeVar, overload
 from ._call_options import check_arguments
 from ._config import NOT_GIVEN, NotGiven, RequestOptions, RetryPolicy
 from ._exceptions import InvalidArgumentError
+from ._pagination import AsyncPaginator
 from ._requester import Requester, multipart, request_options
 from ._retry import RETRY_POLICIES
 
@@ -43,7 +44,7 @@ _T = TypeVar("_T")
 
 
 class GenericVerbs:
-    """``get``, ``post``, ``patch``, ``put`` and ``delete`` on any path of the API."""
+    """``get``, ``post``, ``patch``, ``put``, ``delete`` and ``pages`` on any path of the API."""
 
     _requester: Requester
 
@@ -107,6 +108,53 @@ class GenericVerbs:
     async def delete(self, path: str, *, cast_to: Any = object, **options: Unpack[CallArgs]) -> Any:
         """``DELETE path``; retried as idempotent unless ``retry="never"``."""
         return await self._call("DELETE", path, cast_to, "idempotent", **options)
+
+    def pages(
+        self,
+        path: str,
+        *,
+        page_size: int,
+        cast_to: type[_T] | Any = object,
+        query: Mapping[str, object] | None = None,
+        auth: bool = True,
+        extra_headers: Mapping[str, str] | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        max_retries: int | NotGiven = NOT_GIVEN,
+    ) -> AsyncPaginator[_T]:
+        """A paged listing, ``GET path?page=N&page_size=M``: ``async for`` its items.
+
+        Both page shapes of the data engine are read (a bare list, or ``{"items": [...],
+        "total_pages": N}`` with or without the total). Nothing is sent until it is iterated
+        or awaited (``await`` gives the first `AsyncPage`). Every page is retried as an
+        idempotent read.
+
+        Example::
+
+            async for item in client.pages(
+                f"/engine/v2/publisher/{publisher_id}/items", page_size=100
+            ):
+                print(item["item_title"])
+
+        Args:
+            path: the listing's path.
+            page_size: items per page.
+            cast_to: the type of one item (``object``: the decoded JSON).
+            query: other query parameters.
+            auth: send credentials.
+            extra_headers: headers to add.
+            timeout: each page's timeout.
+            max_retries: each page's retries.
+        """
+        path = self._checked_path("client.pages()", path)
+        options = request_options(
+            extra_headers=extra_headers,
+            timeout=timeout,
+            max_retries=max_retries,
+            query=query,
+            auth=auth,
+            retry="idempotent",
+        )
+        return self._requester.pages(path, item=cast_to, page_size=page_size, options=options)
 
     async def _call(
         self, method: str, path: str, cast_to: Any, default_retry: RetryPolicy, **kwargs: Any

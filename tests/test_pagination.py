@@ -49,11 +49,11 @@ def test_read_page_accepts_both_shapes() -> None:
         read_page({"data": []})
 
 
-def page_router(shape: str, total: int, page_size: int) -> Any:
+def page_router(shape: str, total: int, page_size: int | None) -> Any:
     def answer(request: httpx.Request) -> httpx.Response:
         page = int(request.url.params["page"])
         size = int(request.url.params["page_size"])
-        assert size == page_size
+        assert page_size is None or size == page_size
         start = (page - 1) * size
         chunk = items(start, max(0, min(size, total - start)))
         if shape == "list":
@@ -158,3 +158,18 @@ async def test_a_page_is_retried_as_idempotent_on_the_loopback_server(
     assert seen == ["i0", "i1", "i2"]
     assert loopback.count(PATH) == 2
     assert loopback.connections_opened == 1
+
+
+@pytest.mark.asyncio
+async def test_client_pages_is_the_public_entry_with_dicts_by_default() -> None:
+    with respx.mock() as mock:
+        route = mock.get(BASE + PATH).mock(side_effect=page_router("object", 5, None))
+        async with AsyncGloo(api_key="k") as client:
+            seen = [item["item_id"] async for item in client.pages(PATH, page_size=2)]
+            typed = [item async for item in client.pages(PATH, page_size=5, cast_to=Item)]
+            first = await client.pages(PATH, page_size=2, query={"status": "COMPLETED"})
+    assert seen == ["i0", "i1", "i2", "i3", "i4"]
+    assert all(isinstance(i, Item) for i in typed)
+    assert first.total_pages == 3
+    assert route.calls.last.request.url.params["status"] == "COMPLETED"
+    assert route.call_count == 3 + 1 + 1
