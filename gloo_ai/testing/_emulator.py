@@ -30,6 +30,7 @@ from ._asgi import (
 )
 from ._completions import answer, completion_body, resolve_routing
 from ._faults import FaultScript
+from ._routes import Route, Router, RouteRequest, query_of, route
 from ._sse import stream_events
 from ._validation import RequestRejected, invalid_request, validate_completion
 
@@ -114,6 +115,7 @@ class GlooEmulator:
         self.counts: collections.Counter[str] = collections.Counter()
         self.requests: list[RecordedRequest] = []
         self.faults = FaultScript()
+        self.router = Router(ROUTES)
         self._tokens: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -221,21 +223,30 @@ class GlooEmulator:
             seconds = None if fault.kind == "hang" else fault.seconds
             if not await wait(receive, seconds):
                 return
-        reply = self._route(method, path, headers, body)
+        reply = self._route(method, path, headers, body, scope.get("query_string", b""))
         await send_reply(send, reply, self.counts, fault)
 
-    def _route(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
-        if path not in (TOKEN_PATH, V2_PATH, V1_PATH):
+    def _route(
+        self, method: str, path: str, headers: dict[str, str], body: bytes, query: bytes = b""
+    ) -> Reply:
+        found, params, allowed = self.router.find(method, path)
+        if found is None:
+            if allowed:
+                return json_reply(
+                    405, {"detail": "Method Not Allowed"}, {"allow": ", ".join(allowed)}
+                )
             return json_reply(404, {"detail": "Not Found"})
-        if method != "POST":
-            return json_reply(405, {"detail": "Method Not Allowed"}, {"allow": "POST"})
-        if path == TOKEN_PATH:
-            return self._token(headers, body)
-        denied = self._check_bearer(headers)
-        if denied is not None:
-            return denied
+        if not found.public:
+            denied = self._check_bearer(headers)
+            if denied is not None:
+                return denied
         try:
-            return self._completion(2 if path == V2_PATH else 1, body)
+            decoded: Any = json.loads(body) if body else None
+        except ValueError:
+            decoded = None
+        request = RouteRequest(method, path, params, query_of(query), headers, body, decoded)
+        try:
+            return found.handler(self, request)
         except RequestRejected as exc:
             return json_reply(exc.status, exc.body)
 
@@ -314,6 +325,25 @@ class GlooEmulator:
             200,
             completion_body(request, result, routing, completion_id=completion_id, created=created),
         )
+
+
+@route("POST", TOKEN_PATH, public=True)
+def _token_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
+    return emulator._token(request.headers, request.body)
+
+
+@route("POST", V2_PATH)
+def _v2_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
+    return emulator._completion(2, request.body)
+
+
+@route("POST", V1_PATH)
+def _v1_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
+    return emulator._completion(1, request.body)
+
+
+# Every route the emulator serves; each API area adds its own list here.
+ROUTES: list[Route] = [_token_route, _v2_route, _v1_route]
 
 
 def _basic_credentials(header: str) -> tuple[str | None, str | None]:
