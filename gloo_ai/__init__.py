@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         ConfigurationError,
         ConflictError,
         GlooError,
+        IncompleteStreamError,
         InternalServerError,
         InvalidArgumentError,
         NotFoundError,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
     )
     from ._response import APIResponse
     from ._streaming import AsyncStream
-    from .resources.chat._accumulator import ChatCompletionAccumulator, IncompleteStreamError
+    from .resources.chat._accumulator import ChatCompletionAccumulator
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
@@ -125,7 +126,7 @@ _LAZY: dict[str, str] = {
     "ConflictError": "._exceptions",
     "FunctionTool": ".tools",
     "GlooError": "._exceptions",
-    "IncompleteStreamError": ".resources.chat._accumulator",
+    "IncompleteStreamError": "._exceptions",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
     "LengthFinishReasonError": ".resources.chat._parsing",
