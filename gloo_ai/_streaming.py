@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 import anyio
 import pydantic
 
+from ._error_bodies import is_error_payload
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -60,27 +61,6 @@ __all__ = [
 _T = TypeVar("_T", bound=GlooModel)
 _T_contra = TypeVar("_T_contra", contravariant=True)
 
-# The keys of Gloo's error bodies (gloo-api.md §14.1): a payload made only of these, with a
-# message, is an error, not an empty model.
-_ERROR_BODY_KEYS = frozenset(
-    {
-        "error",
-        "detail",
-        "message",
-        "code",
-        "name",
-        "type",
-        "fault",
-        "retryable",
-        "category",
-        "status",
-        "param",
-        "trace_id",
-        "request_id",
-        "provider_name",
-        "is_byok",
-    }
-)
 # Extra fields that make a model decoded on the fast path worth a second look.
 _SUSPECT_KEYS = frozenset({"error", "detail", "message"})
 
@@ -121,29 +101,6 @@ class YieldAll:
 
     def end_of_body(self) -> None:
         return None
-
-
-def is_error_payload(payload: object) -> bool:
-    """Whether a decoded event is one of Gloo's error bodies (gloo-api.md §14.1).
-
-    ``{"error": {...}}`` and ``{"error": "...", ...}`` (a non-empty ``error``),
-    ``{"type": "error", ...}``, and a body made only of error keys with a ``detail`` or a
-    ``message`` (``{"detail": ...}``, ``{"message": ..., "code": ...}``). ``"error": null``, as
-    on a Responses-API response object, is not an error.
-    """
-    if not isinstance(payload, dict):
-        return False
-    error = payload.get("error")
-    if error and isinstance(error, (dict, str)):
-        return True
-    if payload.get("type") == "error":
-        return True
-    detail = payload.get("detail")
-    if not (
-        (detail and isinstance(detail, (str, list))) or isinstance(payload.get("message"), str)
-    ):
-        return False
-    return payload.keys() <= _ERROR_BODY_KEYS
 
 
 def _default_is_error(event: ServerSentEvent, payload: object) -> bool:
