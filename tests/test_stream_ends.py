@@ -246,6 +246,21 @@ async def test_the_stream_helper_does_not_append_content_after_the_finish(
 
 
 @pytest.mark.asyncio
+async def test_a_choice_first_seen_after_the_answer_was_complete_is_dropped(
+    client: AsyncGloo,
+) -> None:
+    late_choice = data({"choices": [{"index": 1, "delta": {}, "finish_reason": None}]})
+    body = content("Amen.") + FINISH + USAGE + late_choice
+    with respx.mock() as router:
+        router.post(V2_URL).mock(side_effect=sse_response(body))
+        async with client.chat.completions.stream(messages=MESSAGES) as stream:
+            completion = await stream.get_final_completion()
+    assert [c.index for c in completion.choices] == [0]
+    assert completion.usage is not None
+    await client.aclose()
+
+
+@pytest.mark.asyncio
 async def test_metadata_and_usage_after_the_finish_are_yielded(client: AsyncGloo) -> None:
     metadata = data({"id": "c1", "choices": [], "provider": "Gloo AI", "trace_id": "t-1"})
     # A repeated finish with an empty delta is harmless and kept.

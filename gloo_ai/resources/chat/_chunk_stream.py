@@ -104,7 +104,11 @@ class ChunkRules:
                 index = choice.index
                 content = choice.delta.content
                 if content:
-                    self._texts.setdefault(index, []).append(content)
+                    texts = self._texts.get(index)
+                    if texts is None:
+                        self._texts[index] = [content]
+                    else:
+                        texts.append(content)
                 if choice.finish_reason is not None:
                     self._open.discard(index)
                     self._finished.add(index)
@@ -136,12 +140,19 @@ class ChunkRules:
         )
 
     def _late_choices(self, choices: list[ChunkChoice]) -> list[ChunkChoice]:
-        """The choices without deltas that came after their finish; ``choices`` if none did."""
+        """``choices`` without the deltas that came after the finish (``choices`` if none did).
+
+        A choice that finished keeps only empty deltas (a repeated ``finish_reason`` is
+        harmless); once the answer is complete, a choice not seen before is dropped whole.
+        """
         kept: list[ChunkChoice] | None = None
         for i, choice in enumerate(choices):
-            late = choice.index in self._finished or self._done
             delta = choice.delta
-            if late and (delta.content or delta.refusal or delta.tool_calls):
+            if choice.index in self._finished:
+                drop = bool(delta.content or delta.refusal or delta.tool_calls)
+            else:
+                drop = self._done  # a choice first seen after the answer was complete
+            if drop:
                 if kept is None:
                     kept = choices[:i]
                 log.debug(
