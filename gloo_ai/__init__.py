@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         ConfigurationError,
         ConflictError,
         GlooError,
+        IncompleteStreamError,
         InternalServerError,
         InvalidArgumentError,
         NotFoundError,
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from ._response import APIResponse
     from ._streaming import AsyncStream
     from ._warnings import UnknownValueWarning
-    from .resources.chat._accumulator import ChatCompletionAccumulator, IncompleteStreamError
+    from .resources.chat._accumulator import ChatCompletionAccumulator
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
@@ -139,7 +140,7 @@ _LAZY: dict[str, str] = {
     "FileInput": "._multipart",
     "FunctionTool": ".tools",
     "GlooError": "._exceptions",
-    "IncompleteStreamError": ".resources.chat._accumulator",
+    "IncompleteStreamError": "._exceptions",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
     "LengthFinishReasonError": ".resources.chat._parsing",

@@ -9,7 +9,6 @@ Every error derives from `GlooError`, so ``except gloo_ai.GlooError`` catches al
     ├── UnknownToolError              the model called a tool that was not offered
     ├── ToolLoopLimitError            run_tools() reached max_steps with tools still wanted
     ├── LengthFinishReasonError       parse(): the answer was cut off at max_tokens
-    ├── IncompleteStreamError         a stream ended before its finish chunk
     └── APIError                      something went wrong talking to the API
         ├── APIStatusError            the API answered with a 4xx or 5xx status
         │   ├── BadRequestError               400
@@ -23,7 +22,8 @@ Every error derives from `GlooError`, so ``except gloo_ai.GlooError`` catches al
         │   └── InternalServerError           >= 500
         ├── APIConnectionError        no usable answer: DNS, refused, reset, dropped mid-body
         │   ├── APITimeoutError               the request timed out
-        │   └── TokenUnavailableError         the token endpoint failed (5xx, timeout) after retries
+        │   ├── TokenUnavailableError         the token endpoint failed (5xx, timeout) after retries
+        │   └── IncompleteStreamError         a stream's body ended before its answer was complete
         ├── APIResponseValidationError    the answer did not have the documented shape
         │   └── ResponseParseError        parse(): the answer does not match the model
         └── APIStreamError            the API sent an error event in the middle of a stream
@@ -31,8 +31,8 @@ Every error derives from `GlooError`, so ``except gloo_ai.GlooError`` catches al
 Status errors carry the HTTP status, the request id the server gave (``x-request-id`` or
 ``request-id``), the decoded body and the Gloo error fields parsed from any of the three
 body shapes the platform uses (``code``, ``name``, ``fault``, ``retryable``, ``detail``).
-The tool, parsing and stream-helper errors are defined beside the code that raises them
-and exported from ``gloo_ai``. No message, ``str()`` or ``repr()`` of an error ever contains
+The tool and parsing errors are defined beside the code that raises them and exported from
+``gloo_ai``. No message, ``str()`` or ``repr()`` of an error ever contains
 a secret or a token.
 """
 
@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
+
+from ._error_bodies import GlooErrorFields
 
 if TYPE_CHECKING:
     import httpx
@@ -56,6 +58,8 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "GlooError",
+    "GlooErrorFields",
+    "IncompleteStreamError",
     "InternalServerError",
     "InvalidArgumentError",
     "NotFoundError",
@@ -79,57 +83,6 @@ class ConfigurationError(GlooError, ValueError):
     """The client's settings are invalid or incomplete (for example, no credentials)."""
 
 
-class GlooErrorFields:
-    """The error fields Gloo puts in error bodies, parsed from any of its three shapes.
-
-    Attributes:
-        code: ``error.code`` (a number in the AI error object) or the top-level ``code`` string.
-        name: the symbolic name, such as ``"PROVIDER_UNAVAILABLE"``.
-        fault: ``"client"`` or ``"provider"`` where the platform says whose fault it was.
-        retryable: whether the platform says the request may be retried.
-        detail: the human-readable explanation (``detail``, ``message`` or ``error``).
-    """
-
-    __slots__ = ("code", "detail", "fault", "name", "retryable")
-
-    def __init__(self, body: object) -> None:
-        self.code: int | str | None = None
-        self.name: str | None = None
-        self.fault: str | None = None
-        self.retryable: bool | None = None
-        self.detail: str | None = None
-        if isinstance(body, dict):
-            self._parse(body)
-
-    def _parse(self, body: dict[str, Any]) -> None:
-        error = body.get("error")
-        if isinstance(error, dict):
-            # Shape 3: the AI error object, {"error": {"code": 2002, "name": ..., ...}}.
-            self.code = _int_or_str(error.get("code"))
-            self.name = _str_or_none(error.get("name")) or _str_or_none(error.get("type"))
-            self.fault = _str_or_none(error.get("fault"))
-            retryable = error.get("retryable")
-            self.retryable = retryable if isinstance(retryable, bool) else None
-            self.detail = (
-                _str_or_none(error.get("message"))
-                or _str_or_none(error.get("detail"))
-                or _detail_text(body.get("detail"))
-            )
-            return
-        # Shape 1: {"error": "Rate limit exceeded", "code": "too_many_requests"}.
-        # Shape 2: FastAPI's {"detail": "..."} or {"detail": [{"loc": ..., "msg": ...}]}.
-        self.code = _int_or_str(body.get("code"))
-        self.name = _str_or_none(body.get("name"))
-        self.fault = _str_or_none(body.get("fault"))
-        retryable = body.get("retryable")
-        self.retryable = retryable if isinstance(retryable, bool) else None
-        self.detail = (
-            _str_or_none(error)
-            or _detail_text(body.get("detail"))
-            or _str_or_none(body.get("message"))
-        )
-
-
 class _GlooFieldsMixin:
     """Gives an error the Gloo error fields parsed from its body."""
 
@@ -146,32 +99,6 @@ class _GlooFieldsMixin:
         self.fault = fields.fault
         self.retryable = fields.retryable
         self.detail = fields.detail
-
-
-def _int_or_str(value: object) -> int | str | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, str)):
-        return value
-    return None
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _detail_text(detail: object) -> str | None:
-    if isinstance(detail, str):
-        return detail or None
-    if isinstance(detail, list):
-        parts = []
-        for item in detail:
-            if isinstance(item, dict):
-                loc = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
-                msg = item.get("msg", "")
-                parts.append(f"{loc}: {msg}" if loc else str(msg))
-        return "; ".join(parts) or None
-    return None
 
 
 class APIError(GlooError):
@@ -308,6 +235,35 @@ class TokenUnavailableError(APIConnectionError):
         self.status_code = status_code
 
 
+class IncompleteStreamError(APIConnectionError):
+    """A stream's body ended before its answer was complete.
+
+    The server closed the body (or sent ``data: [DONE]``) before every choice had its
+    ``finish_reason``: the answer is cut short, although no network error occurred. Iterating
+    the stream raises it at the end of the body; ``get_final_completion()`` and
+    ``ChatCompletionAccumulator.final_completion()`` raise it too (also when the stream was
+    closed early). Sending the request again is usually the fix.
+
+    Attributes:
+        text: the text received so far (the content of the first choice).
+        snapshot: the `ChatCompletion` assembled so far, where an accumulator assembled one
+            (``client.chat.completions.stream(...)``, `ChatCompletionAccumulator`); else
+            ``None``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        snapshot: Any = None,
+        *,
+        text: str = "",
+        request: httpx.Request | None = None,
+    ) -> None:
+        super().__init__(message, request=request)
+        self.text = text
+        self.snapshot = snapshot
+
+
 class APIResponseValidationError(APIError):
     """The API answered 2xx but the body did not have the documented shape.
 
@@ -329,7 +285,11 @@ class APIResponseValidationError(APIError):
 
 
 class APIStreamError(_GlooFieldsMixin, APIError):
-    """The API sent an error event after a stream had started (``data: {"error": ...}``).
+    """The API sent an error event after a stream had started.
+
+    Any of Gloo's error shapes in a ``data:`` line (``{"error": {...}}``, ``{"error": "...",
+    "code": "..."}``, ``{"detail": ...}``, ``{"message": ..., "code": ...}``), or an event
+    named ``error`` (``event: error``).
 
     Attributes:
         code: Gloo's error code.
@@ -345,8 +305,17 @@ class APIStreamError(_GlooFieldsMixin, APIError):
 
     @classmethod
     def from_event(cls, payload: object, request: httpx.Request | None) -> APIStreamError:
-        """The error for an in-band ``{"error": {...}}`` event, with a message that says it all."""
+        """The error for an in-band error event, with a message that says it all.
+
+        Args:
+            payload: the decoded event, in any of Gloo's error shapes (``{"error": {...}}``,
+                ``{"error": "...", "code": "..."}``, ``{"detail": ...}``,
+                ``{"message": ..., "code": ...}``), or the event's text when it was not JSON.
+            request: the request of the stream.
+        """
         error = cls("", request, body=payload)
+        if isinstance(payload, str) and payload.strip():
+            error.detail = payload.strip()[:500]
         label = " ".join(str(p) for p in (error.code, error.name) if p is not None)
         message = "The API sent an error in the middle of the stream"
         if label:

@@ -1,24 +1,39 @@
-"""Server-sent events: a pure decoder, and `AsyncStream`, which turns a response into models.
+"""`AsyncStream`: an SSE response read as models, by a decoder and a set of rules.
 
-Gloo ends a completion stream by closing the body after the last chunk; it does not send
-``data: [DONE]``, but other servers do, so both end the stream. The chunk whose
-``finish_reason`` is set ends the content, yet the stream is read on to the end of the body so
-that the usage-only chunk (empty ``choices``) that follows it is not lost and the connection
-goes back to the pool.
+Nothing here knows a particular API. A stream is put together from three parts:
+
+- the pure `SSEDecoder` (``_sse.py``), which turns bytes into `ServerSentEvent` objects;
+- a *decode* callable, which turns one event into a model, returns ``None`` to skip it, or
+  raises (`APIStreamError` for an error event, `APIResponseValidationError` for one that is
+  malformed). `JSONEventDecoder` is the usual one: the event's JSON validated into a model;
+- a *rules* object (`StreamRules`), which says of each decoded item whether to yield it,
+  drop it, or yield it and finish (the answer is complete), and what to raise when the body
+  ends before the answer is complete.
+
+Chat completions bring their own rules (``resources/chat/_chunk_stream.py``); a stream of
+named events (``event: response.output_text.delta``) uses the same decoder and class.
+
+``data: [DONE]`` ends the body. Once the rules say the answer is complete, the stream does not
+wait for the server to close the body: it reads what is left for at most
+`AsyncStream.drain_timeout` seconds, so that a body whose end is already on its way is read
+to its end and the connection goes back to the pool, then closes the response. Events found
+in that rest still go through the rules (late usage or metadata is yielded, late content is
+dropped). A server that keeps the connection open costs that much and one connection.
 """
 
 from __future__ import annotations
 
-import codecs
 import contextlib
+import enum
 import json
-from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
+import anyio
 import pydantic
 
+from ._error_bodies import is_error_payload
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
@@ -27,108 +42,143 @@ from ._exceptions import (
     request_id_of,
 )
 from ._models import GlooModel
+from ._sse import ServerSentEvent, SSEDecoder
 
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["AsyncStream", "SSEDecoder", "ServerSentEvent"]
+__all__ = [
+    "AsyncStream",
+    "JSONEventDecoder",
+    "SSEDecoder",
+    "ServerSentEvent",
+    "StreamRules",
+    "Verdict",
+    "YieldAll",
+    "is_error_payload",
+]
 
 _T = TypeVar("_T", bound=GlooModel)
+_T_contra = TypeVar("_T_contra", contravariant=True)
+
+# Extra fields that make a model decoded on the fast path worth a second look.
+_SUSPECT_KEYS = frozenset({"error", "detail", "message"})
 
 
-@dataclass(frozen=True)
-class ServerSentEvent:
-    """One event of an SSE stream: its ``event`` name, joined ``data`` lines, ``id``, ``retry``."""
+class Verdict(enum.Enum):
+    """What `AsyncStream` does with a decoded item, as the stream's rules decide."""
 
-    data: str
-    event: str | None = None
-    id: str | None = None
-    retry: int | None = None
+    YIELD = "yield"
+    """Hand it to the consumer."""
+    DROP = "drop"
+    """Skip it."""
+    FINISH = "finish"
+    """Hand it to the consumer; the answer is now complete, so stop reading."""
 
 
-class SSEDecoder:
-    """Decodes SSE from bytes, as the WHATWG spec says; pure, so it is tested without HTTP.
+class StreamRules(Protocol[_T_contra]):
+    """What a kind of stream means: when an item is yielded, and when the stream is complete.
 
-    Bytes may be split anywhere, even inside a multi-byte character or between ``\\r`` and
-    ``\\n``. Feed each piece to `feed` and call `flush` at the end of the body.
+    One object per stream (it may keep state). `AsyncStream` calls `accept` for each decoded
+    item, in order, and `end_of_body` when the body ended (``[DONE]`` or the end of the
+    response) before `accept` returned `Verdict.FINISH`.
     """
 
-    def __init__(self) -> None:
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._buffer = ""
-        self._data: list[str] = []
-        self._event: str | None = None
-        self._id: str | None = None
-        self._retry: int | None = None
-        self._first = True
-        self._after_cr = False
+    def accept(self, item: _T_contra) -> Verdict:
+        """Say what to do with ``item``: yield it, drop it, or yield it and finish."""
+        ...
 
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        """Decode a piece of the body; return the events it completed."""
-        return self._lines(self._decoder.decode(chunk))
+    def end_of_body(self) -> None:
+        """The body ended before the answer was complete: raise if that is an error."""
+        ...
 
-    def flush(self) -> list[ServerSentEvent]:
-        """End of body: return any event still pending (even without its blank line)."""
-        events = self._lines(self._decoder.decode(b"", final=True))
-        if self._buffer:
-            self._line(self._buffer, events)
-            self._buffer = ""
-        self._dispatch(events)
-        return events
 
-    def _lines(self, text: str) -> list[ServerSentEvent]:
-        if self._first and text:
-            self._first = False
-            if text.startswith("\ufeff"):
-                text = text[1:]
-        if self._after_cr and text:
-            # The last piece ended with "\r", already taken as a line end: a "\n" that
-            # follows belongs to it.
-            if text.startswith("\n"):
-                text = text[1:]
-            self._after_cr = False
-        if not text:
-            return []
-        buffer = self._buffer + text
-        if "\r" in buffer:
-            self._after_cr = buffer.endswith("\r")
-            buffer = buffer.replace("\r\n", "\n").replace("\r", "\n")
-        lines = buffer.split("\n")
-        self._buffer = lines.pop()
-        events: list[ServerSentEvent] = []
-        for line in lines:
-            self._line(line, events)
-        return events
+class YieldAll:
+    """Rules that yield every item and accept any end of the body."""
 
-    def _line(self, line: str, events: list[ServerSentEvent]) -> None:
-        if not line:
-            self._dispatch(events)
-            return
-        if line.startswith(":"):
-            return
-        name, colon, value = line.partition(":")
-        if colon and value.startswith(" "):
-            value = value[1:]
-        if name == "data":
-            self._data.append(value)
-        elif name == "event":
-            self._event = value
-        elif name == "id":
-            if "\0" not in value:
-                self._id = value
-        elif name == "retry" and value.isascii() and value.isdigit():
-            self._retry = int(value)
+    def accept(self, item: object) -> Verdict:
+        return Verdict.YIELD
 
-    def _dispatch(self, events: list[ServerSentEvent]) -> None:
-        if self._data:
-            events.append(
-                ServerSentEvent(
-                    data="\n".join(self._data), event=self._event, id=self._id, retry=self._retry
-                )
-            )
-        self._data = []
-        self._event = None
-        self._retry = None
+    def end_of_body(self) -> None:
+        return None
+
+
+def _default_is_error(event: ServerSentEvent, payload: object) -> bool:
+    return event.event == "error" or is_error_payload(payload)
+
+
+class JSONEventDecoder(Generic[_T]):
+    """Decodes each event's JSON into ``cls``; an error event raises `APIStreamError`.
+
+    An event named ``error``, or one that ``is_error`` says is an error body, raises
+    `APIStreamError`; data that is not JSON, or not a ``cls``, raises
+    `APIResponseValidationError`. Ordinary events are validated straight from their text
+    (``model_validate_json``), about twice as fast as ``json.loads`` then ``model_validate``
+    (see docs/performance.md); only an event whose extra fields look like an error's is
+    decoded a second time to tell.
+
+    Args:
+        cls: the model of an event.
+        response: the response the events come from (for errors and the request id).
+        is_error: ``(event, payload) -> bool``, whether a decoded payload is an error; by
+            default an ``event: error`` or `is_error_payload`.
+    """
+
+    def __init__(
+        self,
+        cls: type[_T],
+        response: httpx.Response,
+        *,
+        is_error: Callable[[ServerSentEvent, object], bool] = _default_is_error,
+    ) -> None:
+        self._cls = cls
+        self._response = response
+        self._request_id = request_id_of(response.headers)
+        self._is_error = is_error
+        self._typed = "type" in cls.model_fields  # a declared "type" is not in the extras
+
+    def __call__(self, event: ServerSentEvent) -> _T | None:
+        if event.event != "error":
+            try:
+                model = self._cls.model_validate_json(event.data)
+            except (pydantic.ValidationError, ValueError):
+                pass  # not JSON, or not a model: the slow path below says which
+            else:
+                if not self._suspect(model):
+                    model._request_id = self._request_id
+                    return model
+        return self._decode_slowly(event)
+
+    def _suspect(self, model: _T) -> bool:
+        # Whether a model that validated may be an error body after all (checked slowly).
+        extra = model.__pydantic_extra__
+        if extra and (not _SUSPECT_KEYS.isdisjoint(extra) or extra.get("type") == "error"):
+            return True
+        return self._typed and getattr(model, "type", None) == "error"
+
+    def _decode_slowly(self, event: ServerSentEvent) -> _T:
+        request = self._response.request
+        try:
+            payload = json.loads(event.data)
+        except ValueError as exc:
+            if event.event == "error":
+                raise APIStreamError.from_event(event.data, request) from None
+            raise APIResponseValidationError(
+                f"The stream sent an event that is not JSON: {event.data[:200]!r}",
+                response=self._response,
+            ) from exc
+        if self._is_error(event, payload):
+            raise APIStreamError.from_event(payload, request)
+        try:
+            model = self._cls.model_validate(payload)
+        except pydantic.ValidationError as exc:
+            raise APIResponseValidationError(
+                f"The stream sent an event that is not a {self._cls.__name__}: {exc}",
+                response=self._response,
+                body=payload,
+            ) from exc
+        model._request_id = self._request_id
+        return model
 
 
 class AsyncStream(Generic[_T]):
@@ -137,17 +187,42 @@ class AsyncStream(Generic[_T]):
     Use it as an async context manager (``async with stream:``) or call `close` so that the
     connection is released when you stop early; a stream read to its end releases it by
     itself. An error event in the stream raises `APIStreamError`; a connection that drops
-    mid-stream raises `APIConnectionError` (or `APITimeoutError`).
+    mid-stream raises `APIConnectionError` (or `APITimeoutError`); a body that ends before the
+    answer is complete raises what the stream's rules say (`IncompleteStreamError` for chat).
+
+    Args:
+        response: the unread response.
+        cast_to: the model of every event, decoded with `JSONEventDecoder` (or pass
+            ``decode``).
+        decode: ``(event) -> model | None``; ``None`` skips the event.
+        rules: the stream's `StreamRules`; by default every item is yielded and the stream
+            ends with the body.
 
     Attributes:
         response: the underlying `httpx.Response`.
         request_id: the ``x-request-id`` (or ``request-id``) header of the response.
+        drain_timeout: how long, in seconds, the rest of a complete stream's body is read
+            before the response is closed.
     """
 
-    def __init__(self, *, response: httpx.Response, cast_to: type[_T]) -> None:
+    drain_timeout: float = 0.25
+
+    def __init__(
+        self,
+        *,
+        response: httpx.Response,
+        cast_to: type[_T] | None = None,
+        decode: Callable[[ServerSentEvent], _T | None] | None = None,
+        rules: StreamRules[_T] | None = None,
+    ) -> None:
+        if decode is None:
+            if cast_to is None:
+                raise TypeError("AsyncStream needs cast_to or decode")
+            decode = JSONEventDecoder(cast_to, response)
         self.response = response
         self.request_id = request_id_of(response.headers)
-        self._cast_to = cast_to
+        self._decode = decode
+        self._rules: StreamRules[_T] = rules if rules is not None else YieldAll()
         self._closed = False
         self._iterator = self._iterate()
 
@@ -178,40 +253,99 @@ class AsyncStream(Generic[_T]):
     async def _iterate(self) -> AsyncGenerator[_T, None]:
         import httpx
 
-        request = self.response.request
         decoder = SSEDecoder()
-        done = False
+        body = self.response.aiter_bytes()
+        decode = self._decode
+        accept = self._rules.accept
+        rest: list[ServerSentEvent] | None = None  # set when the answer is complete
+        ended = done = False
         try:
             try:
                 self._check_content_type()
-                async for chunk in self.response.aiter_bytes():
-                    if done:
-                        continue  # read past [DONE] to the end, so the connection is reused
-                    for event in decoder.feed(chunk):
-                        if event.data == "[DONE]":
-                            done = True
-                            break
+                while rest is None and not ended:
+                    try:
+                        events = decoder.feed(await body.__anext__())
+                    except StopAsyncIteration:
+                        events = decoder.flush()
+                        ended = True
+                    for i, event in enumerate(events):
                         if self._closed:
                             return
-                        yield self._parse(event)
-                if not done:
-                    for event in decoder.flush():
-                        if event.data == "[DONE]" or self._closed:
-                            return
-                        yield self._parse(event)
+                        if event.data == "[DONE]":
+                            ended = done = True
+                            break
+                        item = decode(event)
+                        if item is None:
+                            continue
+                        verdict = accept(item)
+                        if verdict is Verdict.DROP:
+                            continue
+                        yield item
+                        if verdict is Verdict.FINISH:
+                            rest = events[i + 1 :]
+                            break
+                if rest is None:
+                    if done and not self._closed:  # read past [DONE]: the connection is reused
+                        await self._drain(body, decoder)
+                    if not self._closed:
+                        self._rules.end_of_body()
+                    return
+                for item in self._late_items(rest + await self._drain(body, decoder)):
+                    if self._closed:
+                        return
+                    yield item
             except httpx.TimeoutException as exc:
                 raise APITimeoutError(
-                    "The stream timed out waiting for the next event.", request=request
+                    "The stream timed out waiting for the next event.",
+                    request=self.response.request,
                 ) from exc
             except (httpx.TransportError, httpx.StreamError) as exc:
                 if self._closed:
                     return
                 raise APIConnectionError(
                     f"The connection dropped in the middle of the stream ({type(exc).__name__}).",
-                    request=request,
+                    request=self.response.request,
                 ) from exc
         finally:
             await self.response.aclose()
+            aclose = getattr(body, "aclose", None)
+            if aclose is not None:
+                with contextlib.suppress(RuntimeError):
+                    await aclose()  # httpx's generator, so that none is left unfinished
+
+    async def _drain(
+        self, body: AsyncIterator[bytes], decoder: SSEDecoder
+    ) -> list[ServerSentEvent]:
+        """Read the rest of the body for at most `drain_timeout` seconds; return its events.
+
+        A body read to its end lets the connection go back to the pool; one that does not end
+        in time is abandoned (the response is closed, and so is its connection). A network
+        error here is no error: the answer was already complete.
+        """
+        import httpx
+
+        events: list[ServerSentEvent] = []
+        with anyio.move_on_after(self.drain_timeout):
+            try:
+                async for piece in body:
+                    if self._closed:
+                        return events
+                    events.extend(decoder.feed(piece))
+                events.extend(decoder.flush())
+            except (httpx.TransportError, httpx.StreamError):
+                pass
+        return events
+
+    def _late_items(self, events: list[ServerSentEvent]) -> list[_T]:
+        """The items of the events that came after the answer was complete, as the rules say."""
+        items: list[_T] = []
+        for event in events:
+            if event.data == "[DONE]":
+                break
+            item = self._decode(event)
+            if item is not None and self._rules.accept(item) is not Verdict.DROP:
+                items.append(item)
+        return items
 
     def _check_content_type(self) -> None:
         content_type = self.response.headers.get("content-type", "")
@@ -223,36 +357,3 @@ class AsyncStream(Generic[_T]):
             "Call create() without stream=True to get the whole completion.",
             response=self.response,
         )
-
-    def _parse(self, event: ServerSentEvent) -> _T:
-        if event.event is None and '"error"' not in event.data:
-            # The common case: validate straight from the JSON text, which is about twice
-            # as fast as json.loads followed by model_validate (see docs/performance.md).
-            try:
-                model = self._cast_to.model_validate_json(event.data)
-            except (pydantic.ValidationError, ValueError):
-                pass  # not JSON, or not a chunk: the slow path below says which
-            else:
-                model._request_id = self.request_id
-                return model
-        try:
-            payload = json.loads(event.data)
-        except ValueError as exc:
-            raise APIResponseValidationError(
-                f"The stream sent an event that is not JSON: {event.data[:200]!r}",
-                response=self.response,
-            ) from exc
-        if event.event == "error" or (
-            isinstance(payload, dict) and "error" in payload and not payload.get("choices")
-        ):
-            raise APIStreamError.from_event(payload, self.response.request)
-        try:
-            model = self._cast_to.model_validate(payload)
-        except pydantic.ValidationError as exc:
-            raise APIResponseValidationError(
-                f"The stream sent an event that is not a {self._cast_to.__name__}: {exc}",
-                response=self.response,
-                body=payload,
-            ) from exc
-        model._request_id = self.request_id
-        return model

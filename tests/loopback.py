@@ -25,7 +25,8 @@ class Reply:
 
     ``chunks`` sends the body in pieces with chunked transfer encoding; ``drop_after`` closes
     the connection after that many chunks (or, without chunks, after half the body) without
-    finishing the body.
+    finishing the body; ``hold_open`` sends the chunks but neither ends the body nor closes
+    the connection: the server waits until the client closes it.
     """
 
     status: int = 200
@@ -33,6 +34,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     chunks: list[bytes | str] | None = None
     drop_after: int | None = None
+    hold_open: bool = False
 
     def payload(self) -> bytes:
         if isinstance(self.body, (dict, list)):
@@ -124,6 +126,9 @@ class _Handler(socketserver.BaseRequestHandler):
                 return False
             data = chunk.encode() if isinstance(chunk, str) else chunk
             sock.sendall(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        if reply.hold_open:
+            _wait_for_client_close(sock)
+            return False
         sock.sendall(b"0\r\n\r\n")
         return True
 
@@ -161,6 +166,15 @@ def _read_body(reader: Any, headers: dict[str, str], *, keep: bool) -> tuple[byt
             take(data)
             remaining -= len(data)
     return b"".join(kept), size, digest.hexdigest()
+
+
+def _wait_for_client_close(sock: socket.socket) -> None:
+    # The body is never finished: the client can only close the connection (or, in a broken
+    # test, the safety timeout ends the wait).
+    sock.settimeout(30)
+    with contextlib.suppress(OSError):
+        while sock.recv(65536):
+            pass
 
 
 def _hard_close(sock: socket.socket) -> None:

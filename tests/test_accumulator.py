@@ -8,12 +8,13 @@ not produced by the emulator. Here it goes through `SSEDecoder` (whole, or byte 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pydantic
 import pytest
 
-from gloo_ai import APIStreamError, GlooError
+from gloo_ai import APIConnectionError, APIStreamError, GlooError
 from gloo_ai._streaming import SSEDecoder
 from gloo_ai.resources.chat._accumulator import ChatCompletionAccumulator, IncompleteStreamError
 from gloo_ai.types.chat import (
@@ -479,3 +480,29 @@ def test_events_parse_by_their_type() -> None:
     frozen = ContentDoneEvent(content="x")
     with pytest.raises(pydantic.ValidationError):
         frozen.content = "y"  # type: ignore[misc]
+
+
+def test_incomplete_stream_error_carries_the_text_and_is_a_connection_error() -> None:
+    accumulator = ChatCompletionAccumulator()
+    for chunk in chunks_of("v2_stream_basic.txt")[:3]:
+        accumulator.add(chunk)
+    with pytest.raises(IncompleteStreamError) as info:
+        accumulator.final_completion()
+    assert isinstance(info.value, APIConnectionError)
+    assert info.value.text == "The Bible calls us to forgive"
+    assert info.value.snapshot.choices[0].message.content == info.value.text
+
+
+def test_a_delta_after_the_finish_is_not_appended(caplog: pytest.LogCaptureFixture) -> None:
+    accumulator = ChatCompletionAccumulator()
+    chunks = chunks_of("v2_stream_basic.txt")
+    late = ChatCompletionChunk.model_validate(
+        {"choices": [{"index": 0, "delta": {"content": " EXTRA"}, "finish_reason": None}]}
+    )
+    for chunk in chunks:
+        accumulator.add(chunk)
+    with caplog.at_level(logging.DEBUG, logger="gloo_ai"):
+        events = accumulator.add(late)
+    assert accumulator.final_completion().choices[0].message.content == BASIC_TEXT
+    assert kinds(events) == []
+    assert [r.levelno for r in caplog.records if "Dropped" in r.message] == [logging.DEBUG]

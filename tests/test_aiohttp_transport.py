@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.lowlevel
 import httpx
 import pytest
 import trio
@@ -285,6 +286,25 @@ async def test_stream_closed_early_releases_its_connection(
 
 async def complete_stream(client: AsyncGloo) -> int:
     return len([chunk async for chunk in await open_stream(client)])
+
+
+@pytest.mark.asyncio
+async def test_a_stream_held_open_after_its_last_chunk_ends_and_closes_its_connection(
+    loopback: LoopbackServer, clock: FakeClock
+) -> None:
+    loopback.add(PATH, Reply(200, chunks=events(), headers=SSE, hold_open=True))
+    loopback.default(PATH, Reply(200, chunks=events(), headers=SSE))
+    async with gloo(loopback.url, clock) as client:
+        stream = await client.chat.completions.create(
+            messages=MESSAGES, model="m", stream=True, stream_options={"include_usage": True}
+        )
+        chunks = [chunk async for chunk in stream]
+        assert chunks[-1].usage is not None
+        await anyio.lowlevel.checkpoint()  # asyncio closes the transport on the next turn
+        assert loopback.wait_closed() == 0  # the held connection was closed, not pooled
+        assert (await complete_stream(client)) > 0
+        assert loopback.connections_opened == 2
+    assert loopback.wait_closed() == 0
 
 
 # --- token flow ----------------------------------------------------------------------------

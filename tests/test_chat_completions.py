@@ -345,7 +345,11 @@ async def test_tool_choice_named_function_model(api: Api, client: AsyncGloo) -> 
 async def test_stream_and_stream_options_are_sent(
     api: Api, client: AsyncGloo, stream_options: Any
 ) -> None:
-    chunk = {"id": "c1", "choices": [{"index": 0, "delta": {"content": "Hi"}}]}
+    # A complete stream: a body that ends before a finish_reason raises IncompleteStreamError.
+    chunk = {
+        "id": "c1",
+        "choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": "stop"}],
+    }
     api.reply(
         content=f"data: {json.dumps(chunk)}\n\n".encode(),
         headers={"content-type": "text/event-stream"},

@@ -472,8 +472,9 @@ async def test_with_raw_response_stream_through_loopback(
             headers={**SSE, "x-request-id": "req-loop"},
         ),
     )
+    # The usage chunk is asked for: the stream ends when the answer is complete.
     raw = await loop_client.chat.completions.with_raw_response.create(
-        messages=MESSAGES, stream=True
+        messages=MESSAGES, stream=True, stream_options={"include_usage": True}
     )
     stream = raw.parse()
     chunks = await collect(stream)
@@ -844,8 +845,10 @@ async def test_close_twice_is_safe(loop_client: AsyncGloo, loopback: LoopbackSer
         await stream.close()
     await stream.close()
     assert stream.response.is_closed
-    # Read to the end, then closed twice.
-    stream = await loop_client.chat.completions.create(messages=MESSAGES, stream=True)
+    # Read to the end (through the usage chunk it asked for), then closed twice.
+    stream = await loop_client.chat.completions.create(
+        messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+    )
     assert len(await collect(stream)) == 6
     await stream.close()
     await stream.close()
@@ -994,7 +997,9 @@ def test_trio_streams_read_to_the_end_reuse_one_connection(
         texts = []
         async with AsyncGloo(api_key=API_KEY, base_url=loopback.url, _clock=clock) as client:
             for _ in range(5):
-                stream = await client.chat.completions.create(messages=MESSAGES, stream=True)
+                stream = await client.chat.completions.create(
+                    messages=MESSAGES, stream=True, stream_options={"include_usage": True}
+                )
                 chunks = await collect(stream)
                 assert chunks[-1].usage is not None
                 texts.append(text_of(chunks))

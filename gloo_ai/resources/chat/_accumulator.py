@@ -10,9 +10,10 @@ events are in ``_stream_events.py``.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 
-from ..._exceptions import APIStreamError, GlooError
+from ..._exceptions import APIStreamError, IncompleteStreamError
 from ...types.chat import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -38,6 +39,8 @@ from ...types.chat.chat_completion_stream_event import (
 
 __all__ = ["ChatCompletionAccumulator", "IncompleteStreamError"]
 
+log = logging.getLogger("gloo_ai")
+
 _UNSET: dict[str, object] = {"id": "", "created": 0, "model": ""}
 
 # Filled from the first chunk that carries them; a later non-null value fills a gap only.
@@ -55,22 +58,6 @@ _FIRST_WINS = (
     "service_tier",
     "system_fingerprint",
 )
-
-
-class IncompleteStreamError(GlooError):
-    """A completion was asked of a stream that has not finished.
-
-    No chunk with a ``finish_reason`` arrived for some choice (or no chunk at all): the stream
-    was closed early, or its chunks were not all fed to the accumulator. The partial result is
-    still readable as ``snapshot``.
-
-    Attributes:
-        snapshot: the completion assembled so far.
-    """
-
-    def __init__(self, message: str, snapshot: ChatCompletion) -> None:
-        super().__init__(message)
-        self.snapshot = snapshot
 
 
 class _ToolCallState:
@@ -195,10 +182,12 @@ class ChatCompletionAccumulator:
             else:
                 open_ = [i for i, c in sorted(self._choices.items()) if c.finish_reason is None]
                 reason = f"choice {open_[0]} has no finish_reason yet"
+            snapshot = self._snapshot.model_copy(deep=True)
             raise IncompleteStreamError(
                 f"The stream did not finish ({reason}): it was closed early or not read to "
                 "its end. The partial completion is in the error's `snapshot`.",
-                self._snapshot.model_copy(deep=True),
+                snapshot,
+                text=(snapshot.choices[0].message.content or "") if snapshot.choices else "",
             )
         return self._snapshot.model_copy(deep=True)
 
@@ -234,6 +223,9 @@ class ChatCompletionAccumulator:
         message = state.choice.message
         delta = chunk_choice.delta
         i = state.index
+        if state.finish_reason is not None and (delta.content or delta.refusal or delta.tool_calls):
+            log.debug("Dropped a delta of choice %d that came after its finish_reason.", i)
+            return
         if delta.role:
             message.role = state.role = delta.role
         if delta.content is not None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from ..._exceptions import IncompleteStreamError
 from ..._streaming import AsyncStream
 from ...types.chat import ChatCompletion, ChatCompletionChunk
 from ...types.chat.chat_completion_stream_event import ChatCompletionStreamEvent
@@ -38,7 +39,11 @@ class ChatCompletionStream:
     `get_final_completion` raises `IncompleteStreamError` unless every choice had finished).
 
     An error event in the stream raises `APIStreamError`; a dropped connection raises
-    `APIConnectionError` (`APITimeoutError` on a timeout).
+    `APIConnectionError` (`APITimeoutError` on a timeout); a body that ends before every
+    choice has finished raises `IncompleteStreamError` (with the ``snapshot`` so far), from
+    iteration and from `get_final_completion`. The stream ends as soon as the answer is
+    complete (after the usage chunk, which ``stream()`` asks for), without waiting for the
+    server to close the body.
 
     Args:
         raw: the `AsyncStream` of chunks to read (``create(..., stream=True)`` returns one).
@@ -74,11 +79,16 @@ class ChatCompletionStream:
         await self.close()
 
     async def _events(self) -> AsyncGenerator[ChatCompletionStreamEvent, None]:
-        async for chunk in self._raw:
-            for event in self._accumulator.add(chunk):
-                yield event
-                if self._closed:
-                    return
+        try:
+            async for chunk in self._raw:
+                for event in self._accumulator.add(chunk):
+                    yield event
+                    if self._closed:
+                        return
+        except IncompleteStreamError as exc:
+            if exc.snapshot is None:
+                exc.snapshot = self._accumulator.snapshot.model_copy(deep=True)
+            raise
 
     @property
     def text_stream(self) -> AsyncIterator[str]:
@@ -122,7 +132,8 @@ class ChatCompletionStream:
             finish reasons, usage, routing metadata and ``ttft_ms``.
 
         Raises:
-            IncompleteStreamError: the stream was closed before every choice finished.
+            IncompleteStreamError: the body ended, or the stream was closed, before every
+                choice finished.
             APIStreamError: the API sent an error in the middle of the stream.
             APIConnectionError: the connection dropped mid-stream.
         """

@@ -35,9 +35,9 @@ class Function(GlooModel):
 
 
 class ChatCompletionMessageToolCall(GlooModel):
-    """One tool call in an assistant message."""
+    """One tool call in an assistant message. ``id`` is ``""`` where the server sent none."""
 
-    id: str
+    id: str = ""
     type: Literal["function"] | str = "function"
     function: Function
 
@@ -49,7 +49,7 @@ class ChatCompletionMessage(GlooModel):
     to answer; ``content`` may then be ``None``.
     """
 
-    role: Literal["assistant"] | str = "assistant"
+    role: Literal["assistant"] | str = "assistant"  # a new role is kept as a string
     content: str | None = None
     refusal: str | None = None
     tool_calls: list[ChatCompletionMessageToolCall] | None = None
@@ -90,17 +90,23 @@ class RoutingMetadata(GlooModel):
     routing_mechanism: RoutingMechanism | None = None
     routing_tier: str | None = None
     routing_confidence: float | None = None
-    tradition: str | None = None
+    # Gloo's traditions; one this SDK does not know yet is kept as a string.
+    tradition: Literal["evangelical", "catholic", "mainline", "not_faith_specific"] | str | None = (
+        None
+    )
     usage: CompletionUsage | None = None
 
 
 class ChatCompletion(RoutingMetadata):
-    """A chat completion: OpenAI's shape plus Gloo's routing metadata (`RoutingMetadata`)."""
+    """A chat completion: OpenAI's shape plus Gloo's routing metadata (`RoutingMetadata`).
 
-    id: str
+    ``id``, ``created`` and ``model`` are ``""``, ``0`` and ``""`` where the server sent none.
+    """
+
+    id: str = ""
     object: str = "chat.completion"
-    created: int
-    model: str
+    created: int = 0
+    model: str = ""
     choices: list[Choice]
     service_tier: str | None = None
     system_fingerprint: str | None = None

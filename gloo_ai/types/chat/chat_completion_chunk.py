@@ -37,7 +37,7 @@ class ChoiceDeltaToolCall(GlooModel):
 class ChoiceDelta(GlooModel):
     """What a chunk adds to the message: role (first chunk), content, refusal, tool calls."""
 
-    role: str | None = None
+    role: Literal["assistant"] | str | None = None
     content: str | None = None
     refusal: str | None = None
     tool_calls: list[ChoiceDeltaToolCall] | None = None
@@ -57,7 +57,8 @@ class ChatCompletionChunk(RoutingMetadata):
 
     The last chunk, sent only with ``stream_options={"include_usage": True}``, has empty
     ``choices`` and carries ``usage``. Gloo may put routing metadata and ``ttft_ms`` (time to
-    first token, in milliseconds) on chunks; every field but ``choices`` is optional.
+    first token, in milliseconds) on chunks; every field is optional (``choices`` defaults to
+    an empty list).
     """
 
     id: str | None = None
