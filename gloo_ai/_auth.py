@@ -27,6 +27,7 @@ import anyio.lowlevel
 import httpx
 
 from ._config import DEFAULT_REFRESH_BUFFER, DEFAULT_TOKEN_TIMEOUT, Clock
+from ._error_bodies import decode_body
 from ._exceptions import (
     APIConnectionError,
     APIError,
@@ -36,7 +37,6 @@ from ._exceptions import (
     ConfigurationError,
     TokenExchangeError,
     TokenUnavailableError,
-    decode_body,
 )
 from ._tokens import StoredToken, Token, TokenStore, store_key
 from ._tokens import refresh_buffer as _refresh_window

@@ -11,9 +11,13 @@ and, in streams, ``{"message": ..., "code": ...}``.
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["GlooErrorFields", "is_error_payload"]
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["GlooErrorFields", "decode_body", "is_error_payload", "request_id_of"]
 
 # The keys of Gloo's error bodies (gloo-api.md §14.1): a payload made only of these, with a
 # message, is an error, not an empty model.
@@ -136,3 +140,21 @@ def _detail_text(detail: object) -> str | None:
                 parts.append(f"{loc}: {msg}" if loc else str(msg))
         return "; ".join(parts) or None
     return None
+
+
+def request_id_of(headers: httpx.Headers) -> str | None:
+    """Return the request id the server sent, if any."""
+    value: str | None = headers.get("x-request-id") or headers.get("request-id")
+    return value
+
+
+def decode_body(response: httpx.Response) -> object | None:
+    """Decode a read response body as JSON, falling back to its text (or None if empty)."""
+    content = response.content
+    if not content:
+        return None
+    try:
+        body: object = json.loads(content)
+    except ValueError:
+        return response.text
+    return body

@@ -38,10 +38,9 @@ a secret or a token.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
-from ._error_bodies import GlooErrorFields
+from ._error_bodies import GlooErrorFields, request_id_of
 
 if TYPE_CHECKING:
     import httpx
@@ -344,24 +343,6 @@ _HINTS: dict[int, str] = {
     403: "These credentials may not use this resource, publisher or model.",
     429: "Slow down, or check your plan's spending limit in Gloo AI Studio.",
 }
-
-
-def request_id_of(headers: httpx.Headers) -> str | None:
-    """Return the request id the server sent, if any."""
-    value: str | None = headers.get("x-request-id") or headers.get("request-id")
-    return value
-
-
-def decode_body(response: httpx.Response) -> object | None:
-    """Decode a read response body as JSON, falling back to its text (or None if empty)."""
-    content = response.content
-    if not content:
-        return None
-    try:
-        body: object = json.loads(content)
-    except ValueError:
-        return response.text
-    return body
 
 
 _REASONING_BUDGET_CODE = "2006"

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 import pydantic
 
-from ._exceptions import APIResponseValidationError, request_id_of
+from ._error_bodies import request_id_of
+from ._exceptions import APIResponseValidationError
 from ._models import GlooModel, validation_summary
 
 if TYPE_CHECKING:

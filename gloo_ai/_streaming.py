@@ -33,13 +33,12 @@ from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 import anyio
 import pydantic
 
-from ._error_bodies import is_error_payload
+from ._error_bodies import is_error_payload, request_id_of
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStreamError,
     APITimeoutError,
-    request_id_of,
 )
 from ._models import GlooModel
 from ._sse import ServerSentEvent, SSEDecoder

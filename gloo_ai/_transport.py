@@ -16,13 +16,12 @@ from typing import Any
 import httpx
 
 from ._config import MAX_RETRY_AFTER, Clock, NotGiven, RequestOptions, RetryPolicy
+from ._error_bodies import decode_body, request_id_of
 from ._exceptions import (
     APIConnectionError,
     APITimeoutError,
     InvalidArgumentError,
-    decode_body,
     make_status_error,
-    request_id_of,
 )
 from ._multipart import MultipartBody
 from ._pool import HttpState
