@@ -415,7 +415,9 @@ def _token_response(request: httpx.Request, token: str) -> httpx.Response:
 async def test_401_for_an_old_token_does_not_invalidate_the_newer_one(clock: FakeClock) -> None:
     issued: list[str] = []
 
-    async def send(request: httpx.Request) -> httpx.Response:
+    async def send(build: Callable[[], httpx.Request]) -> httpx.Response:
+        request = build()  # the sender gets the builder, and builds one request per attempt
+        assert request.url == TOKEN_URL
         issued.append(f"tok-{len(issued) + 1}")
         return _token_response(request, issued[-1])
 
@@ -534,6 +536,42 @@ async def test_token_endpoint_recovers_after_a_retried_5xx(clock: FakeClock) -> 
     assert len(clock.sleeps) == 2
     assert v2.call_count == 1
     assert v2.calls.last.request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("max_retries", [2, 1])
+async def test_token_endpoint_5xx_retries_are_counted_by_the_one_retry_loop(
+    clock: FakeClock, max_retries: int
+) -> None:
+    # 503, 503, 200: two retries recover; one retry gives up after the second 503.
+    with respx.mock(assert_all_called=False) as mock:
+        token_route = mock.post(TOKEN_URL).mock(
+            side_effect=[
+                httpx.Response(503),
+                httpx.Response(503),
+                httpx.Response(200, json=token_json()),
+            ]
+        )
+        v2 = mock.post(V2_URL).respond(200, json=completion_json())
+        async with client_for(clock, max_retries=max_retries) as client:
+            auth = auth_of(client)
+            if max_retries == 2:
+                await create(client)
+            else:
+                with pytest.raises(TokenUnavailableError) as info:
+                    await create(client)
+    attempts = max_retries + 1
+    assert token_route.call_count == attempts
+    assert auth.token_requests == attempts  # one request built per attempt of the loop
+    assert len(clock.sleeps) == max_retries  # slept between attempts, never around them
+    assert auth.metrics.refreshes + auth.metrics.failures == 1  # one fetch, however retried
+    if max_retries == 2:
+        assert v2.call_count == 1
+        assert v2.calls.last.request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
+    else:
+        assert not v2.called
+        assert info.value.status_code == 503
+        assert f"after {attempts} attempt(s)" in str(info.value)
 
 
 @pytest.mark.asyncio

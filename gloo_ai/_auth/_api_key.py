@@ -1,0 +1,41 @@
+"""The static API key flow, and the two things every auth flow here shares.
+
+`ApiKeyAuth` sends a key as a bearer token with no token exchange and keeps it out of its repr.
+This module also owns `bearer` (the ``Authorization`` value of a token or key) and the
+message a sync httpx client gets, since both flows are async-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Generator
+
+import httpx
+
+__all__ = ["SYNC_MESSAGE", "ApiKeyAuth", "bearer"]
+
+SYNC_MESSAGE = "gloo_ai is async-only: use AsyncGloo with await."
+
+
+def bearer(value: str) -> str:
+    """The ``Authorization`` header value that carries ``value``."""
+    return f"Bearer {value}"
+
+
+class ApiKeyAuth(httpx.Auth):
+    """Sends a static API key as ``Authorization: Bearer <key>``, with no token exchange."""
+
+    def __init__(self, api_key: str) -> None:
+        self._key = api_key
+        self._header = bearer(api_key)
+
+    def __repr__(self) -> str:
+        return "ApiKeyAuth(api_key='***')"
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        raise RuntimeError(SYNC_MESSAGE)
+
+    async def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        request.headers["Authorization"] = self._header
+        yield request
