@@ -285,6 +285,10 @@ def test_missing_credentials_through_the_entry_point_exit_2() -> None:
     assert "Traceback" not in result.stderr
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery differs on Windows")
 def test_ctrl_c_during_a_stream_exits_130_cleanly() -> None:
     emulator = GlooEmulator()
@@ -300,6 +304,9 @@ def test_ctrl_c_during_a_stream_exits_130_cleanly() -> None:
             stderr=subprocess.PIPE,
             text=True,
             env=env,
+            # A suite launched in the background (nohup, `&`) ignores SIGINT, and a child
+            # inherits that; restore the default so Python turns SIGINT into Ctrl-C.
+            preexec_fn=_default_sigint,
         )
         try:
             # Wait for the event "the request reached the server", then interrupt.
@@ -313,5 +320,6 @@ def test_ctrl_c_during_a_stream_exits_130_cleanly() -> None:
         finally:
             if proc.poll() is None:
                 proc.kill()
+                proc.communicate()  # reap it and close its pipes: no ResourceWarning later
     assert proc.returncode == 130
     assert "Traceback" not in err
