@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         assistant_message,
         tool_result,
     )
+    from .resources.ingestion import IngestionTimeoutError
     from .tools import (
         FunctionTool,
         ParsedToolCall,
@@ -88,6 +89,7 @@ __all__ = [
     "FunctionTool",
     "GlooError",
     "IncompleteStreamError",
+    "IngestionTimeoutError",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
@@ -140,6 +142,7 @@ _LAZY: dict[str, str] = {
     "FunctionTool": ".tools",
     "GlooError": "._exceptions",
     "IncompleteStreamError": ".resources.chat._accumulator",
+    "IngestionTimeoutError": ".resources.ingestion",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
     "LengthFinishReasonError": ".resources.chat._parsing",
