@@ -357,11 +357,11 @@ async def test_upload_text_refuses_a_misspelt_or_missing_argument() -> None:
                 await client.ingestion.upload_text(
                     content="x",
                     publisher_id=PUB,
-                    item_titel="x",  # type: ignore[typeddict-unknown-key]
+                    item_titel="x",  # type: ignore[call-arg]
                 )
             with (
                 pytest.warns(DeprecationWarning, match="deprecated"),
                 pytest.raises(InvalidArgumentError, match="content"),
             ):
-                await client.ingestion.upload_text(publisher_id=PUB)  # type: ignore[typeddict-item]
+                await client.ingestion.upload_text(publisher_id=PUB)  # type: ignore[call-arg]
     assert route.call_count == 0
