@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         assistant_message,
         tool_result,
     )
+    from .resources.ingestion import IngestionTimeoutError
     from .tools import (
         FunctionTool,
         ParsedToolCall,
@@ -89,6 +90,7 @@ __all__ = [
     "FunctionTool",
     "GlooError",
     "IncompleteStreamError",
+    "IngestionTimeoutError",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
@@ -141,6 +143,7 @@ _LAZY: dict[str, str] = {
     "FunctionTool": ".tools",
     "GlooError": "._exceptions",
     "IncompleteStreamError": "._exceptions",
+    "IngestionTimeoutError": ".resources.ingestion",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
     "LengthFinishReasonError": ".resources.chat._parsing",

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from typing_extensions import Never
 
     from .resources.chat import AsyncChat
+    from .resources.ingestion import AsyncIngestion
+    from .resources.items import AsyncItems
 
 __all__ = ["AsyncGloo"]
 
@@ -217,6 +219,22 @@ class AsyncGloo(GenericVerbs):
         from .resources.chat import AsyncChat
 
         return AsyncChat(self._requester)
+
+    @cached_property
+    def items(self) -> AsyncItems:
+        """The data engine's items: ``client.items.list(publisher_id)``, ``retrieve``,
+        ``update``, ``bulk_update``, ``delete_permanently``."""
+        from .resources.items import AsyncItems
+
+        return AsyncItems(self._requester)
+
+    @cached_property
+    def ingestion(self) -> AsyncIngestion:
+        """Ingestion: ``client.ingestion.upload_files(...)``, ``wait_until_processed``,
+        ``upload_text`` (legacy)."""
+        from .resources.ingestion import AsyncIngestion
+
+        return AsyncIngestion(self._requester)
 
     def with_options(
         self,

@@ -32,6 +32,7 @@ from ._response import RAW_RESPONSE, APIResponse, parse_as
 if TYPE_CHECKING:
     import httpx
 
+    from ._config import Clock
     from ._transport import Transport
 
 __all__ = ["Requester", "multipart", "request_options"]
@@ -69,6 +70,12 @@ class Requester:
     def base_url(self) -> str:
         """The client's base URL."""
         return self._transport.base_url
+
+    @property
+    def clock(self) -> Clock:
+        """The client's clock: where a resource that polls reads the time and sleeps (the
+        same one retries use, so tests that pass a fake clock control both)."""
+        return self._transport.clock
 
     async def request(
         self,

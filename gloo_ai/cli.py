@@ -1,7 +1,8 @@
-"""The ``gloo`` command: chat with Gloo AI, print a token, serve the emulator.
+"""The ``gloo`` command: chat with Gloo AI, print a token, upload files, serve the emulator.
 
 Exit codes: 0 success; 2 usage errors and missing credentials; 3 authentication failures;
-4 other API or connection errors; 130 when interrupted (Ctrl-C). Errors print one line; add
+4 other API or connection errors; 5 an uploaded item FAILED processing; 130 when
+interrupted (Ctrl-C). Errors print one line; add
 ``--debug`` for the traceback.
 """
 
@@ -14,18 +15,28 @@ import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from ._cli_upload import add_upload_parser
 from ._exceptions import AuthenticationError, ConfigurationError, GlooError, InvalidArgumentError
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._client import AsyncGloo
 
-__all__ = ["EXIT_API", "EXIT_AUTH", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
+__all__ = [
+    "EXIT_API",
+    "EXIT_AUTH",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_AUTH = 3
 EXIT_API = 4
+EXIT_FAILED = 5
 EXIT_INTERRUPTED = 130
 
 _TRADITIONS = ("evangelical", "catholic", "mainline", "not_faith_specific")
@@ -68,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gloo",
         description="Talk to the Gloo AI API from the command line.",
         epilog="Exit codes: 0 ok, 2 usage or missing credentials, 3 authentication failed, "
-        "4 other API or connection error, 130 interrupted.",
+        "4 other API or connection error, 5 an uploaded item failed, 130 interrupted.",
         parents=[_common(in_command=False)],
     )
     parser.add_argument("--version", action="version", version=f"gloo-ai {__version__}")
@@ -106,6 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
         help="print a fresh access token (a secret!) for use with curl",
     )
+
+    add_upload_parser(commands, common)
 
     emulator = commands.add_parser(
         "emulator", parents=[common], help="serve the Gloo API emulator over HTTP"
@@ -216,6 +229,11 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             asyncio.run(_chat(args, out))
         elif args.command == "token":
             asyncio.run(_token(args, out))
+        elif args.command == "upload":
+            from ._cli_upload import upload
+
+            if not asyncio.run(upload(_make_client(args), args, out, sys.stderr)):
+                return EXIT_FAILED
         elif args.command == "emulator":
             _serve(args)
     except KeyboardInterrupt:

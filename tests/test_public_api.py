@@ -14,6 +14,8 @@ import pytest
 
 import gloo_ai
 import gloo_ai.types.chat
+import gloo_ai.types.ingestion
+import gloo_ai.types.items
 
 PACKAGE_DIR = Path(gloo_ai.__file__).parent
 
@@ -41,6 +43,7 @@ EXPECTED_ALL = [
     "FunctionTool",
     "GlooError",
     "IncompleteStreamError",
+    "IngestionTimeoutError",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
@@ -257,3 +260,59 @@ def test_the_tools_module_is_public_and_pinned() -> None:
     ]
     for name in ("FunctionTool", "function_tool", "parse_tool_call", "ToolArgumentsError"):
         assert getattr(gloo_ai.tools, name) is getattr(gloo_ai, name)
+
+
+EXPECTED_ITEMS_ALL = [
+    "EDITABLE_BOOL_FIELDS",
+    "EDITABLE_LIST_FIELDS",
+    "EDITABLE_STRING_FIELDS",
+    "BulkUpdateItemResult",
+    "BulkUpdateResult",
+    "CollectionMembership",
+    "DeleteItemResult",
+    "DeleteResult",
+    "DeletedFrom",
+    "EditableField",
+    "Item",
+    "ItemFilter",
+    "ItemFilterParam",
+    "ItemPatchOp",
+    "ItemPatchOpParam",
+    "ItemStatus",
+    "ItemSummary",
+    "ItemUpdateKwargs",
+    "ItemUpdateParams",
+    "ItemUpdateResult",
+    "PatchOpKind",
+    "ReadOptions",
+]
+
+EXPECTED_INGESTION_ALL = [
+    "ProcessingResult",
+    "RealTimeUploadKwargs",
+    "RealTimeUploadParams",
+    "RealTimeUploadResult",
+    "UploadResult",
+]
+
+_AREA_TYPES = [(gloo_ai.types.items, name) for name in EXPECTED_ITEMS_ALL] + [
+    (gloo_ai.types.ingestion, name) for name in EXPECTED_INGESTION_ALL
+]
+
+
+def test_data_engine_and_ingestion_types_are_pinned() -> None:
+    assert sorted(gloo_ai.types.items.__all__) == sorted(EXPECTED_ITEMS_ALL)
+    assert sorted(gloo_ai.types.ingestion.__all__) == sorted(EXPECTED_INGESTION_ALL)
+
+
+@pytest.mark.parametrize(("module", "name"), _AREA_TYPES)
+def test_every_data_engine_type_is_importable_and_documented(module: ModuleType, name: str) -> None:
+    namespace: dict[str, object] = {}
+    exec(f"from {module.__name__} import {name}", namespace)
+    assert namespace[name] is getattr(module, name)
+    assert documentation_of(module, name).strip(), f"{module.__name__}.{name} has no docstring"
+
+
+def test_the_ingestion_timeout_is_a_gloo_error_and_a_timeout() -> None:
+    assert issubclass(gloo_ai.IngestionTimeoutError, gloo_ai.GlooError)
+    assert issubclass(gloo_ai.IngestionTimeoutError, TimeoutError)

@@ -29,7 +29,10 @@ from ._asgi import (
     wait,
 )
 from ._completions import answer, completion_body, resolve_routing
+from ._engine import EngineState
+from ._engine_routes import ENGINE_ROUTES
 from ._faults import FaultScript
+from ._ingestion import INGESTION_ROUTES
 from ._routes import Route, Router, RouteRequest, query_of, route
 from ._sse import stream_events
 from ._validation import RequestRejected, invalid_request, validate_completion
@@ -70,7 +73,9 @@ class GlooEmulator:
 
     It serves ``POST /oauth2/token`` (client credentials), ``POST /ai/v2/chat/completions``
     and ``POST /ai/v1/chat/completions`` as Gloo's documentation describes them, with
-    deterministic answers. Run it in-process with `http_client` or `client` (no socket), or on
+    deterministic answers, and the data engine and ingestion (``/engine/v2/...``,
+    ``/ingestion/...``): items held in memory per publisher (`engine`). Run it in-process
+    with `http_client` or `client` (no socket), or on
     a loopback port with `EmulatorServer` or `serve`. Script failures with `faults` and
     assert on `counts` and `requests`.
 
@@ -85,6 +90,8 @@ class GlooEmulator:
         counts: requests per path (faulted ones too), and ``"401"`` for every 401 sent.
         requests: every request received, in order.
         faults: the fault script.
+        engine: the data engine's items and scripts (`EngineState`): ``page_shape``,
+            ``step_seconds``, ``failing_filenames``, ``add_items``, ``fail``.
     """
 
     DEFAULT_CLIENT_ID: ClassVar[str] = "emulator-client-id"
@@ -116,6 +123,7 @@ class GlooEmulator:
         self.requests: list[RecordedRequest] = []
         self.faults = FaultScript()
         self.router = Router(ROUTES)
+        self.engine = EngineState(lambda: self.clock())
         self._tokens: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -129,7 +137,8 @@ class GlooEmulator:
             self._tokens[token] = -math.inf
 
     def reset(self) -> None:
-        """Forget counts, recorded requests, faults and issued tokens."""
+        """Forget counts, recorded requests, faults, issued tokens and the engine's items."""
+        self.engine.reset()
         self.counts.clear()
         self.requests.clear()
         self.faults.clear()
@@ -343,7 +352,7 @@ def _v1_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
 
 
 # Every route the emulator serves; each API area adds its own list here.
-ROUTES: list[Route] = [_token_route, _v2_route, _v1_route]
+ROUTES: list[Route] = [_token_route, _v2_route, _v1_route, *ENGINE_ROUTES, *INGESTION_ROUTES]
 
 
 def _basic_credentials(header: str) -> tuple[str | None, str | None]:
