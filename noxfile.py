@@ -105,10 +105,7 @@ def tests_floor(session: nox.Session) -> None:
     session.log(f"Dependency floors: {', '.join(pins)}")
     test_deps = [FLOOR_TEST_PINS.get(dep, dep) for dep in TEST_DEPS]
     session.install("-e", ".", *pins, *test_deps)
-    # typing_extensions at its floor (4.6.1) holds FastAPI (a test-only peer) at 0.103, which
-    # calls a pydantic 2.7 function that warns when deprecated; the warning is FastAPI's.
-    fastapi_warning = "ignore:`general_plain_validator_function` is deprecated:DeprecationWarning"
-    session.run("pytest", "-W", fastapi_warning, *session.posargs)
+    session.run("pytest", *session.posargs)
 
 
 @nox.session

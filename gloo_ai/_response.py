@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, get_origin
 
 import pydantic
 
@@ -82,7 +83,7 @@ def parse_as(cast_to: type[_T] | Any) -> Callable[[httpx.Response], _T]:
 
     ``object`` returns the decoded JSON as it is (``None`` for an empty body).
     """
-    if isinstance(cast_to, type) and issubclass(cast_to, GlooModel):
+    if inspect.isclass(cast_to) and get_origin(cast_to) is None and issubclass(cast_to, GlooModel):
         return cast("Callable[[httpx.Response], _T]", parse_model(cast_to))
     adapter = _adapter(cast_to)
 
