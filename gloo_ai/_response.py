@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, get_origin
 
 import pydantic
@@ -85,7 +85,7 @@ def parse_as(cast_to: type[_T] | Any) -> Callable[[httpx.Response], _T]:
     """
     if inspect.isclass(cast_to) and get_origin(cast_to) is None and issubclass(cast_to, GlooModel):
         return cast("Callable[[httpx.Response], _T]", parse_model(cast_to))
-    adapter = _adapter(cast_to)
+    adapter = _adapter(cast("Hashable", cast_to))
 
     def parse(response: httpx.Response) -> _T:
         if not response.content and cast_to is object:
