@@ -253,7 +253,8 @@ def test_models_filters_and_json() -> None:
     code, text = run("models", "--emulator", "--json", "--tools")
     assert code == cli.EXIT_OK
     models = json.loads(text)
-    assert models and all(m["supports_tools"] is True for m in models)
+    assert models
+    assert all(m["supports_tools"] is True for m in models)
     assert models[0]["pricing"]["input"]["rate_per_1m_tokens"] == "1.00"  # strings, exact
 
 
