@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPage, AsyncPaginator
     from ._response import APIResponse
     from ._streaming import AsyncStream
-    from ._warnings import UnknownValueWarning
+    from ._warnings import ModelCapabilityWarning, UnknownValueWarning
     from .resources.chat._accumulator import ChatCompletionAccumulator
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
@@ -64,6 +64,8 @@ if TYPE_CHECKING:
         function_tool,
         parse_tool_call,
     )
+    from .types.models import Model, ModelCatalog
+    from .types.usage import ModelUsage, UsageTotals
 
 __all__ = [
     "NOT_GIVEN",
@@ -94,6 +96,10 @@ __all__ = [
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
+    "Model",
+    "ModelCapabilityWarning",
+    "ModelCatalog",
+    "ModelUsage",
     "MultipartBody",
     "NotFoundError",
     "NotGiven",
@@ -112,6 +118,7 @@ __all__ = [
     "UnknownToolError",
     "UnknownValueWarning",
     "UnprocessableEntityError",
+    "UsageTotals",
     "__version__",
     "assistant_message",
     "function_tool",
@@ -147,6 +154,10 @@ _LAZY: dict[str, str] = {
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
     "LengthFinishReasonError": ".resources.chat._parsing",
+    "Model": ".types.models",
+    "ModelCapabilityWarning": "._warnings",
+    "ModelCatalog": ".types.models",
+    "ModelUsage": ".types.usage",
     "MultipartBody": "._multipart",
     "NOT_GIVEN": "._config",
     "NotFoundError": "._exceptions",
@@ -166,6 +177,7 @@ _LAZY: dict[str, str] = {
     "UnknownToolError": ".tools",
     "UnknownValueWarning": "._warnings",
     "UnprocessableEntityError": "._exceptions",
+    "UsageTotals": ".types.usage",
     "assistant_message": ".resources.chat._tool_runner",
     "function_tool": ".tools",
     "parse_tool_call": ".tools",

@@ -23,6 +23,7 @@ from ._exceptions import InvalidArgumentError
 
 __all__ = [
     "CallOptions",
+    "ReadCallOptions",
     "UnexpectedArgumentError",
     "check_arguments",
     "split_call_options",
@@ -44,6 +45,23 @@ class CallOptions(TypedDict, total=False):
     extra_headers: Mapping[str, str] | None
     extra_query: Mapping[str, object] | None
     extra_body: Mapping[str, object] | None
+    timeout: float | Timeout | NotGiven | None
+    max_retries: int | NotGiven
+
+
+class ReadCallOptions(TypedDict, total=False):
+    """The per-call options of a method that sends no body (a GET, a DELETE): those of
+    `CallOptions` but ``extra_body``.
+
+    Attributes:
+        extra_headers: headers to add to this request.
+        extra_query: query parameters to add to this request.
+        timeout: this call's timeout, overriding the client's.
+        max_retries: this call's retries, overriding the client's.
+    """
+
+    extra_headers: Mapping[str, str] | None
+    extra_query: Mapping[str, object] | None
     timeout: float | Timeout | NotGiven | None
     max_retries: int | NotGiven
 

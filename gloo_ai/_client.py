@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -26,8 +26,15 @@ from ._config import (
 )
 from ._exceptions import ConfigurationError
 from ._pool import HttpState
-from ._requester import Requester
-from ._settings import ENV_BASE_URL, env_value, pick_credentials, validate_base_url, validate_url
+from ._requester import Requester, SharedState
+from ._settings import (
+    ENV_BASE_URL,
+    NO_CREDENTIALS,
+    env_value,
+    pick_credentials,
+    validate_base_url,
+    validate_url,
+)
 from ._tokens import TokenStore
 from ._transport import Transport
 from ._verbs import GenericVerbs
@@ -37,8 +44,14 @@ if TYPE_CHECKING:
     from typing_extensions import Never
 
     from .resources.chat import AsyncChat
+    from .resources.chats import AsyncChats
     from .resources.ingestion import AsyncIngestion
     from .resources.items import AsyncItems
+    from .resources.messages import AsyncMessages
+    from .resources.models import AsyncModels
+    from .resources.recommendations import AsyncRecommendations
+    from .resources.search import AsyncSearch
+    from .types.usage import UsageTotals
 
 __all__ = ["AsyncGloo"]
 
@@ -49,6 +62,19 @@ _KEYWORDS_ONLY = (
     "client_id=... and client_secret=... for OAuth2 client credentials (or set them in the "
     "environment, GLOO_API_KEY or GLOO_CLIENT_ID and GLOO_CLIENT_SECRET)."
 )
+
+
+class _NoCredentialsAuth(httpx.Auth):
+    """The auth flow of a client created without credentials: a call that needs them raises
+    the clear `ConfigurationError` before anything is sent (public calls pass)."""
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        raise ConfigurationError(NO_CREDENTIALS)  # when httpx asks for the flow: nothing sent
+
+    def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        raise ConfigurationError(NO_CREDENTIALS)  # when httpx asks for the flow: nothing sent
 
 
 def _validate_timeout(timeout: object) -> float | httpx.Timeout | None:
@@ -65,7 +91,9 @@ class AsyncGloo(GenericVerbs):
     Credentials come from the arguments, else from the environment: ``GLOO_CLIENT_ID`` and
     ``GLOO_CLIENT_SECRET`` (OAuth2 client credentials, exchanged for a one-hour token that is
     cached and refreshed for you) or ``GLOO_API_KEY`` (a static key). Each ``GLOO_*`` name also
-    has a ``GLOO_AI_*`` alias, which it beats. Give one kind of credential, not both.
+    has a ``GLOO_AI_*`` alias, which it beats. Give one kind of credential, not both. A client
+    without any credentials can still read the public model catalog (``client.models``);
+    every other call then raises `ConfigurationError` saying what to set, before sending.
 
     Use it as ``async with AsyncGloo() as client:`` or close it with `aclose`. Every argument
     is a keyword argument. For an endpoint the SDK does not wrap yet, `get`, `post`, `patch`,
@@ -98,6 +126,8 @@ class AsyncGloo(GenericVerbs):
             before it expires, so that no request waits on a refresh and a fleet does not
             refresh in the same second; a failed refresh keeps the still-valid token and is
             retried with backoff. Enter and exit the client in the same task.
+        catalog_ttl: seconds the model catalog (``client.models``) is cached before the next
+            call fetches it again (default 10 minutes); shared with ``with_options`` copies.
     """
 
     def __init__(
@@ -116,6 +146,7 @@ class AsyncGloo(GenericVerbs):
         token_store: TokenStore | None = None,
         on_token_refresh: Callable[[TokenMetrics], object] | None = None,
         refresh_ahead: bool = False,
+        catalog_ttl: float = 600.0,
         _clock: Clock | None = None,
     ) -> None:
         if args:
@@ -137,6 +168,12 @@ class AsyncGloo(GenericVerbs):
             )
         if on_token_refresh is not None and not callable(on_token_refresh):
             raise ConfigurationError("on_token_refresh must be callable.")
+        if (
+            isinstance(catalog_ttl, bool)
+            or not isinstance(catalog_ttl, (int, float))
+            or not catalog_ttl >= 0
+        ):
+            raise ConfigurationError(f"catalog_ttl must be seconds >= 0, not {catalog_ttl!r}.")
         self.refresh_ahead = bool(refresh_ahead)
         self.base_url = validate_base_url(base_url or env_value(ENV_BASE_URL) or DEFAULT_BASE_URL)
         clock: Clock = _clock if _clock is not None else SystemClock()
@@ -159,6 +196,8 @@ class AsyncGloo(GenericVerbs):
         )
         if mode == "api_key":
             state.auth = ApiKeyAuth(first)
+        elif mode == "none":
+            state.auth = _NoCredentialsAuth()
         else:
             assert self.token_url is not None
             state.auth = ClientCredentialsAuth(
@@ -173,12 +212,14 @@ class AsyncGloo(GenericVerbs):
                 token_store=token_store,
                 on_token_refresh=on_token_refresh,
             )
-        self._setup(transport)
+        from .resources._catalog import ModelCatalogCache
 
-    def _setup(self, transport: Transport) -> None:
+        self._setup(transport, SharedState(ModelCatalogCache(ttl=float(catalog_ttl), clock=clock)))
+
+    def _setup(self, transport: Transport, shared: SharedState) -> None:
         """Attach the transport; resources are built from it on first use."""
         self._transport = transport
-        self._requester = Requester(transport)
+        self._requester = Requester(transport, shared)
         self._task_group: anyio.abc.TaskGroup | None = None
 
     def __repr__(self) -> str:
@@ -236,6 +277,50 @@ class AsyncGloo(GenericVerbs):
 
         return AsyncIngestion(self._requester)
 
+    @cached_property
+    def models(self) -> AsyncModels:
+        """The model catalog (public, cached): ``await client.models.list()``."""
+        from .resources.models import AsyncModels
+
+        return AsyncModels(self._requester)
+
+    @cached_property
+    def search(self) -> AsyncSearch:
+        """Semantic search of publisher content: ``await client.search.query(...)``."""
+        from .resources.search import AsyncSearch
+
+        return AsyncSearch(self._requester)
+
+    @cached_property
+    def recommendations(self) -> AsyncRecommendations:
+        """Item recommendations: ``client.recommendations.base(...)``, ``verbose``,
+        ``affiliates``."""
+        from .resources.recommendations import AsyncRecommendations
+
+        return AsyncRecommendations(self._requester)
+
+    @cached_property
+    def messages(self) -> AsyncMessages:
+        """The deprecated stateful chat API's messages: ``client.messages.send(...)``."""
+        from .resources.messages import AsyncMessages
+
+        return AsyncMessages(self._requester)
+
+    @cached_property
+    def chats(self) -> AsyncChats:
+        """The deprecated stateful chat API's chats: ``client.chats.retrieve(chat_id)``."""
+        from .resources.chats import AsyncChats
+
+        return AsyncChats(self._requester)
+
+    @property
+    def usage(self) -> UsageTotals:
+        """The running token totals of this client's chat completions (shared with its
+        ``with_options`` copies); ``client.usage.estimated_cost(catalog)`` prices them."""
+        from .types.usage import UsageTotals
+
+        return self._requester.shared.get(UsageTotals)
+
     def with_options(
         self,
         *,
@@ -273,7 +358,8 @@ class AsyncGloo(GenericVerbs):
                 else _validate_max_retries(max_retries),
                 headers={**transport.headers, **(default_headers or {})},
                 clock=transport.clock,
-            )
+            ),
+            self._requester.shared,
         )
         return clone
 
@@ -283,6 +369,8 @@ class AsyncGloo(GenericVerbs):
         if isinstance(auth, ClientCredentialsAuth):
             self._transport.state.http()  # bind to this event loop before taking the lock
             return (await auth.get_token()).value
+        if isinstance(auth, _NoCredentialsAuth):
+            raise ConfigurationError(NO_CREDENTIALS)
         assert isinstance(auth, ApiKeyAuth)
         return auth._key
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from ._config import Clock
     from ._transport import Transport
 
-__all__ = ["Requester", "multipart", "request_options"]
+__all__ = ["Requester", "SharedState", "multipart", "request_options"]
 
 _R = TypeVar("_R")
 _T = TypeVar("_T")
@@ -55,16 +55,35 @@ def multipart(
     return MultipartBody(fields=data, files=list(pairs), on_progress=on_progress)
 
 
+class SharedState:
+    """What an API area keeps per client beyond the transport, shared by the client's
+    ``with_options`` copies: one object per class (the model catalog's cache, the usage
+    totals). The core never looks inside; an area asks for its own class.
+    """
+
+    def __init__(self, *objects: object) -> None:
+        self._objects: dict[type[Any], object] = {type(obj): obj for obj in objects}
+
+    def get(self, cls: type[_T]) -> _T:
+        """The ``cls`` object of this client, made with ``cls()`` on first use."""
+        found = self._objects.get(cls)
+        if found is None:
+            found = self._objects[cls] = cls()
+        return cast(_T, found)
+
+
 class Requester:
     """Sends calls for the resources: the transport plus the per-client settings.
 
     Args:
         transport: where calls go (shared by a client and its ``with_options`` copies, each
             with its own defaults).
+        shared: the per-client objects the areas keep (shared with ``with_options`` copies).
     """
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, shared: SharedState | None = None) -> None:
         self._transport = transport
+        self.shared = shared if shared is not None else SharedState()
 
     @property
     def base_url(self) -> str:

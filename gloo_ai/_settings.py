@@ -11,7 +11,14 @@ from urllib.parse import urlsplit
 
 from ._exceptions import ConfigurationError
 
-__all__ = ["ENV_BASE_URL", "env_value", "pick_credentials", "validate_base_url", "validate_url"]
+__all__ = [
+    "ENV_BASE_URL",
+    "NO_CREDENTIALS",
+    "env_value",
+    "pick_credentials",
+    "validate_base_url",
+    "validate_url",
+]
 
 ENV_CLIENT_ID = ("GLOO_CLIENT_ID", "GLOO_AI_CLIENT_ID")
 ENV_CLIENT_SECRET = ("GLOO_CLIENT_SECRET", "GLOO_AI_CLIENT_SECRET")
@@ -24,6 +31,8 @@ _NO_CREDENTIALS = (
     "Studio, or GLOO_API_KEY (alias GLOO_AI_API_KEY) to an API key; or pass client_id and "
     "client_secret, or api_key, to AsyncGloo()."
 )
+NO_CREDENTIALS = _NO_CREDENTIALS
+"""The message of the `ConfigurationError` a call that needs credentials raises without any."""
 
 
 def env_value(names: tuple[str, str]) -> str | None:
@@ -38,7 +47,9 @@ def env_value(names: tuple[str, str]) -> str | None:
 def pick_credentials(
     client_id: str | None, client_secret: str | None, api_key: str | None
 ) -> tuple[str, str, str]:
-    """Pick the credentials: ("client_credentials", id, secret) or ("api_key", key, "")."""
+    """Pick the credentials: ("client_credentials", id, secret), ("api_key", key, ""), or
+    ("none", "", "") when none are given anywhere (a call that needs them then raises the
+    `ConfigurationError` of `NO_CREDENTIALS`; public calls such as the model catalog work)."""
     if (client_id or client_secret) and api_key:
         raise ConfigurationError(
             "Pass either client_id and client_secret (OAuth2 client credentials) or "
@@ -77,7 +88,7 @@ def pick_credentials(
             f"{missing} (or its GLOO_AI_* alias) is not set, but its partner is: set both "
             "GLOO_CLIENT_ID and GLOO_CLIENT_SECRET."
         )
-    raise ConfigurationError(_NO_CREDENTIALS)
+    return "none", "", ""
 
 
 # The first segment of every Gloo API path: a base URL that ends in one is an endpoint's URL.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 
-__all__ = ["UnknownValueWarning", "warn_at_caller"]
+__all__ = ["ModelCapabilityWarning", "UnknownValueWarning", "warn_at_caller"]
 
 
 class UnknownValueWarning(UserWarning):
@@ -14,6 +14,17 @@ class UnknownValueWarning(UserWarning):
     The value is sent as it is: the platform may know it even if this version of the SDK
     does not. Silence it with ``warnings.filterwarnings("ignore",
     category=UnknownValueWarning)`` once you know the value is right.
+    """
+
+
+class ModelCapabilityWarning(UserWarning):
+    """A chat request asks a model for something its catalog entry says it cannot do:
+    tools for a model without tool support, ``max_tokens`` below 1024 for a reasoning model,
+    chat with an image-only model.
+
+    Raised only from an already-cached model catalog (never fetched for a warning), once per
+    client, model and problem. The request is sent as it is. Silence it with
+    ``warnings.filterwarnings("ignore", category=ModelCapabilityWarning)``.
     """
 
 

@@ -1,4 +1,4 @@
-"""The ``gloo`` command: chat with Gloo AI, print a token, upload files, serve the emulator.
+"""The ``gloo`` command: chat, list the models, print a token, upload files, run the emulator.
 
 Exit codes: 0 success; 2 usage errors and missing credentials; 3 authentication failures;
 4 other API or connection errors; 5 an uploaded item FAILED processing; 130 when
@@ -112,6 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the raw response as JSON (one chunk per line when streaming)",
     )
 
+    models = commands.add_parser(
+        "models",
+        parents=[common],
+        help="list the model catalog (no credentials needed)",
+    )
+    models.add_argument("--family", metavar="NAME", help="only this family, e.g. OpenAI")
+    models.add_argument("--tools", action="store_true", help="only models that can call tools")
+    models.add_argument("--reasoning", action="store_true", help="only reasoning models")
+    models.add_argument("--json", action="store_true", help="print the models as JSON")
+
     commands.add_parser(
         "token",
         parents=[common],
@@ -183,6 +193,54 @@ async def _chat(args: argparse.Namespace, out: TextIO) -> None:
             out.write("\n")
 
 
+async def _models(args: argparse.Namespace, out: TextIO) -> None:
+    import json
+
+    async with _make_client(args) as client:
+        catalog = await client.models.list()
+    chosen = [
+        model
+        for model in catalog.data
+        if (args.family is None or (model.family or "").lower() == args.family.lower())
+        and (not args.tools or model.supports_tools is True)
+        and (not args.reasoning or model.supports_reasoning is True)
+    ]
+    if args.json:
+        out.write(json.dumps([model.to_dict() for model in chosen], indent=2) + "\n")
+        return
+    header = ("ID", "FAMILY", "CONTEXT", "TOOLS", "REASONING", "INPUT $/1M", "OUTPUT $/1M")
+    rows = [header]
+    for model in chosen:
+        pricing = model.pricing
+        rows.append(
+            (
+                model.id + (" (image only)" if model.is_image_only else ""),
+                model.family or "",
+                f"{model.context_window:,}" if model.context_window is not None else "",
+                _yes_no(model.supports_tools),
+                _yes_no(model.supports_reasoning),
+                _price(pricing.input.per_million if pricing and pricing.input else None),
+                _price(pricing.output.per_million if pricing and pricing.output else None),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    right = {2, 5, 6}
+    for row in rows:
+        cells = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        out.write("  ".join(cells).rstrip() + "\n")
+
+
+def _yes_no(flag: bool | None) -> str:
+    return "" if flag is None else "yes" if flag else "no"
+
+
+def _price(rate: object) -> str:
+    return "" if rate is None else f"{rate:f}"
+
+
 async def _token(args: argparse.Namespace, out: TextIO) -> None:
     async with _make_client(args) as client:
         token = await client._access_token()
@@ -227,6 +285,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
     try:
         if args.command == "chat":
             asyncio.run(_chat(args, out))
+        elif args.command == "models":
+            asyncio.run(_models(args, out))
         elif args.command == "token":
             asyncio.run(_token(args, out))
         elif args.command == "upload":

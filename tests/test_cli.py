@@ -229,12 +229,41 @@ def test_token_works_with_curl_style_use_against_a_real_server() -> None:
     assert answer.json()["object"] == "chat.completion"
 
 
-def test_models_command_is_absent_until_the_catalog_exists(
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    with pytest.raises(SystemExit) as info:
-        run("models")
-    assert info.value.code == cli.EXIT_USAGE
+def test_models_lists_the_catalog_as_a_table() -> None:
+    code, text = run("models", "--emulator")
+    assert code == cli.EXIT_OK
+    lines = text.splitlines()
+    assert lines[0].split() == [
+        "ID", "FAMILY", "CONTEXT", "TOOLS", "REASONING", "INPUT", "$/1M", "OUTPUT", "$/1M"
+    ]  # fmt: skip
+    haiku = next(line for line in lines if line.startswith("gloo-anthropic-claude-haiku-4.5 "))
+    assert haiku.split() == ["gloo-anthropic-claude-haiku-4.5", "Anthropic", "200,000", "yes",
+                             "no", "1.00", "5.00"]  # fmt: skip
+    assert any("gloo-bfl-flux-2-pro (image only)" in line for line in lines)
+    # A model that quotes only rate_per_1k_tokens is shown per 1M tokens.
+    llama = next(line for line in lines if line.startswith("gloo-meta-llama-3.1-8b-instruct"))
+    assert llama.split()[-2:] == ["0.02", "0.05"]
+
+
+def test_models_filters_and_json() -> None:
+    code, text = run("models", "--emulator", "--family", "openai", "--reasoning", "--tools")
+    assert code == cli.EXIT_OK
+    ids = [line.split()[0] for line in text.splitlines()[1:]]
+    assert ids == ["gloo-openai-gpt-5-nano", "gloo-openai-gpt-5-mini", "gloo-openai-gpt-5.2"]
+    code, text = run("models", "--emulator", "--json", "--tools")
+    assert code == cli.EXIT_OK
+    models = json.loads(text)
+    assert models
+    assert all(m["supports_tools"] is True for m in models)
+    assert models[0]["pricing"]["input"]["rate_per_1m_tokens"] == "1.00"  # strings, exact
+
+
+def test_models_needs_no_credentials_through_the_entry_point() -> None:
+    emulator = GlooEmulator()
+    with EmulatorServer(emulator) as server:
+        result = _gloo("models", "--base-url", server.url, "--json")
+    assert len(json.loads(result.stdout)) == len(emulator.models)
+    assert all("authorization" not in r.headers for r in emulator.requests)
 
 
 def test_emulator_command_refuses_a_non_loopback_address(

@@ -253,9 +253,14 @@ def test_both_kinds_in_the_environment_is_an_error_naming_both(
         assert name in message
 
 
-def test_no_credentials_is_an_error_naming_every_variable() -> None:
+# Adapted: the client is now created without credentials (the public model catalog needs
+# none); the same ConfigurationError is raised by the first call that needs them, unsent.
+@pytest.mark.asyncio
+async def test_no_credentials_is_an_error_naming_every_variable(api: respx.MockRouter) -> None:
+    client = AsyncGloo()
     with pytest.raises(ConfigurationError) as info:
-        AsyncGloo()
+        await client.chat.completions.create(messages=[{"role": "user", "content": "Hi"}])
+    assert not api.calls
     message = str(info.value)
     for name in (
         "GLOO_CLIENT_ID",
@@ -268,11 +273,17 @@ def test_no_credentials_is_an_error_naming_every_variable() -> None:
         assert name in message
 
 
-def test_no_credentials_error_is_a_gloo_error_and_a_value_error() -> None:
+@pytest.mark.asyncio
+async def test_no_credentials_error_is_a_gloo_error_and_a_value_error(
+    api: respx.MockRouter,
+) -> None:
+    client = AsyncGloo()  # adapted: raised at the call, no longer at construction
+    messages = [{"role": "user", "content": "Hi"}]
     with pytest.raises(gloo_ai.GlooError):
-        AsyncGloo()
+        await client.chat.completions.create(messages=messages)
     with pytest.raises(ValueError):
-        AsyncGloo()
+        await client.post("/ai/v2/chat/completions", body={"messages": messages})
+    assert not api.calls
 
 
 @pytest.mark.parametrize(

@@ -28,12 +28,15 @@ from ._asgi import (
     status_reply,
     wait,
 )
+from ._catalog import CATALOG_MODELS, CATALOG_ROUTES
+from ._chat_api import CHAT_API_ROUTES, ChatStore
 from ._completions import answer, completion_body, resolve_routing
 from ._engine import EngineState
 from ._engine_routes import ENGINE_ROUTES
 from ._faults import FaultScript
 from ._ingestion import INGESTION_ROUTES
 from ._routes import Route, Router, RouteRequest, query_of, route
+from ._search import SEARCH_ROUTES
 from ._sse import stream_events
 from ._validation import RequestRejected, invalid_request, validate_completion
 
@@ -73,9 +76,11 @@ class GlooEmulator:
 
     It serves ``POST /oauth2/token`` (client credentials), ``POST /ai/v2/chat/completions``
     and ``POST /ai/v1/chat/completions`` as Gloo's documentation describes them, with
-    deterministic answers, and the data engine and ingestion (``/engine/v2/...``,
-    ``/ingestion/...``): items held in memory per publisher (`engine`). Run it in-process
-    with `http_client` or `client` (no socket), or on
+    deterministic answers; the data engine and ingestion (``/engine/v2/...``,
+    ``/ingestion/...``): items held in memory per publisher (`engine`); the public model
+    catalog (``GET /platform/v2/models``), search and recommendations (results derived from
+    the query), and the deprecated stateful chat API (chats held in memory). Run it
+    in-process with `http_client` or `client` (no socket), or on
     a loopback port with `EmulatorServer` or `serve`. Script failures with `faults` and
     assert on `counts` and `requests`.
 
@@ -92,6 +97,9 @@ class GlooEmulator:
         faults: the fault script.
         engine: the data engine's items and scripts (`EngineState`): ``page_shape``,
             ``step_seconds``, ``failing_filenames``, ``add_items``, ``fail``.
+        models: the catalog's models (dicts as the API sends them); edit it to change the
+            catalog.
+        chats: the stateful chat API's chats (`ChatStore`).
     """
 
     DEFAULT_CLIENT_ID: ClassVar[str] = "emulator-client-id"
@@ -124,6 +132,8 @@ class GlooEmulator:
         self.faults = FaultScript()
         self.router = Router(ROUTES)
         self.engine = EngineState(lambda: self.clock())
+        self.models: list[dict[str, Any]] = [dict(model) for model in CATALOG_MODELS]
+        self.chats = ChatStore()
         self._tokens: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -137,12 +147,13 @@ class GlooEmulator:
             self._tokens[token] = -math.inf
 
     def reset(self) -> None:
-        """Forget counts, recorded requests, faults, issued tokens and the engine's items."""
+        """Forget counts, recorded requests, faults, issued tokens, the engine's items and chats."""
         self.engine.reset()
         self.counts.clear()
         self.requests.clear()
         self.faults.clear()
         self._tokens.clear()
+        self.chats.clear()
 
     def http_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An `httpx.AsyncClient` that sends to this emulator in-process (no socket).
@@ -352,7 +363,16 @@ def _v1_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
 
 
 # Every route the emulator serves; each API area adds its own list here.
-ROUTES: list[Route] = [_token_route, _v2_route, _v1_route, *ENGINE_ROUTES, *INGESTION_ROUTES]
+ROUTES: list[Route] = [
+    _token_route,
+    _v2_route,
+    _v1_route,
+    *ENGINE_ROUTES,
+    *INGESTION_ROUTES,
+    *CATALOG_ROUTES,
+    *SEARCH_ROUTES,
+    *CHAT_API_ROUTES,
+]
 
 
 def _basic_credentials(header: str) -> tuple[str | None, str | None]:

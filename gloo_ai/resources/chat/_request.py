@@ -20,7 +20,9 @@ from ...types.chat import (
     ChatCompletionMessage,
 )
 from ...types.chat.params import ToolCallFunctionParam, ToolCallParam
+from ...types.usage import UsageTotals
 from .._base import AsyncAPIResource, invalid_arguments, parse_model, request_options
+from .._catalog import metered, warn_about_request
 from ._chunk_stream import chunk_stream_parser
 
 __all__ = ["refuse_stream", "routing_fields"]
@@ -169,6 +171,7 @@ class _CompletionsBase(AsyncAPIResource):
         options: CallOptions,
     ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
         body = _body(where, params_cls, fields, options.get("extra_body"))
+        warn_about_request(self._requester.shared, body)  # from the cached catalog only
         request = request_options(
             stream=stream,
             extra_headers=options.get("extra_headers"),
@@ -181,8 +184,11 @@ class _CompletionsBase(AsyncAPIResource):
             path,
             body=body,
             options=request,
-            parse=chunk_stream_parser(include_usage=_wants_usage(body))
-            if stream
-            else parse_model(ChatCompletion),
+            parse=metered(
+                chunk_stream_parser(include_usage=_wants_usage(body))
+                if stream
+                else parse_model(ChatCompletion),
+                self._requester.shared.get(UsageTotals),
+            ),
         )
         return result

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeAlias
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from ..._models import GlooModel
+
+if TYPE_CHECKING:
+    from ..models import Model, ModelCatalog
 
 __all__ = [
     "ChatCompletion",
@@ -110,3 +115,16 @@ class ChatCompletion(RoutingMetadata):
     choices: list[Choice]
     service_tier: str | None = None
     system_fingerprint: str | None = None
+
+    def estimated_cost(self, catalog: ModelCatalog | Iterable[Model]) -> Decimal | None:
+        """The exact cost in dollars of this completion's ``usage`` at ``model``'s rates in
+        ``catalog`` (``await client.models.list()``, cached). Gloo's answers carry no cost:
+        this is the SDK's estimate from the published rates.
+
+        Returns:
+            The cost, or None when the model is not in the catalog, a rate it needs is
+            missing, or the completion has no usage.
+        """
+        from ..models import catalog_of
+
+        return catalog_of(catalog).estimated_cost(self.model, self.usage)
