@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Generator, Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -11,7 +11,7 @@ import anyio
 import anyio.abc
 import httpx
 
-from ._auth import ApiKeyAuth, ClientCredentialsAuth, TokenMetrics
+from ._auth import ApiKeyAuth, ClientCredentialsAuth, NoCredentialsAuth, TokenMetrics
 from ._config import (
     DEFAULT_BASE_URL,
     DEFAULT_MAX_RETRIES,
@@ -62,19 +62,6 @@ _KEYWORDS_ONLY = (
     "client_id=... and client_secret=... for OAuth2 client credentials (or set them in the "
     "environment, GLOO_API_KEY or GLOO_CLIENT_ID and GLOO_CLIENT_SECRET)."
 )
-
-
-class _NoCredentialsAuth(httpx.Auth):
-    """The auth flow of a client created without credentials: a call that needs them raises
-    the clear `ConfigurationError` before anything is sent (public calls pass)."""
-
-    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
-        raise ConfigurationError(NO_CREDENTIALS)  # when httpx asks for the flow: nothing sent
-
-    def async_auth_flow(
-        self, request: httpx.Request
-    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        raise ConfigurationError(NO_CREDENTIALS)  # when httpx asks for the flow: nothing sent
 
 
 def _validate_timeout(timeout: object) -> float | httpx.Timeout | None:
@@ -197,7 +184,7 @@ class AsyncGloo(GenericVerbs):
         if mode == "api_key":
             state.auth = ApiKeyAuth(first)
         elif mode == "none":
-            state.auth = _NoCredentialsAuth()
+            state.auth = NoCredentialsAuth()
         else:
             assert self.token_url is not None
             state.auth = ClientCredentialsAuth(
@@ -369,7 +356,7 @@ class AsyncGloo(GenericVerbs):
         if isinstance(auth, ClientCredentialsAuth):
             self._transport.state.http()  # bind to this event loop before taking the lock
             return (await auth.get_token()).value
-        if isinstance(auth, _NoCredentialsAuth):
+        if isinstance(auth, NoCredentialsAuth):
             raise ConfigurationError(NO_CREDENTIALS)
         assert isinstance(auth, ApiKeyAuth)
         return auth._key

@@ -9,9 +9,15 @@ anyio lock, the 401 replay), ``_endpoint`` (the token endpoint's request, answer
 
 from __future__ import annotations
 
-from ._api_key import ApiKeyAuth
+from ._api_key import ApiKeyAuth, NoCredentialsAuth
 from ._endpoint import TokenSender
 from ._flow import ClientCredentialsAuth
 from ._metrics import TokenMetrics
 
-__all__ = ["ApiKeyAuth", "ClientCredentialsAuth", "TokenMetrics", "TokenSender"]
+__all__ = [
+    "ApiKeyAuth",
+    "ClientCredentialsAuth",
+    "NoCredentialsAuth",
+    "TokenMetrics",
+    "TokenSender",
+]

@@ -11,7 +11,10 @@ from collections.abc import AsyncGenerator, Generator
 
 import httpx
 
-__all__ = ["SYNC_MESSAGE", "ApiKeyAuth", "bearer"]
+from .._exceptions import ConfigurationError
+from .._settings import NO_CREDENTIALS
+
+__all__ = ["SYNC_MESSAGE", "ApiKeyAuth", "NoCredentialsAuth", "bearer"]
 
 SYNC_MESSAGE = "gloo_ai is async-only: use AsyncGloo with await."
 
@@ -39,3 +42,16 @@ class ApiKeyAuth(httpx.Auth):
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
         request.headers["Authorization"] = self._header
         yield request
+
+
+class NoCredentialsAuth(httpx.Auth):
+    """The auth flow of a client created without credentials: a call that needs them raises
+    the clear `ConfigurationError` before anything is sent (public calls pass)."""
+
+    def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
+        raise ConfigurationError(NO_CREDENTIALS)  # when httpx asks for the flow: nothing sent
+
+    def async_auth_flow(
+        self, request: httpx.Request
+    ) -> AsyncGenerator[httpx.Request, httpx.Response]:
+        raise ConfigurationError(NO_CREDENTIALS)  # when httpx asks for the flow: nothing sent
