@@ -12,12 +12,31 @@ from .._config import NOT_GIVEN, NotGiven, RequestOptions, RetryPolicy
 from .._models import RequestModel
 from ._base import invalid_arguments, request_options
 
-__all__ = ["body_of", "given", "options_of"]
+__all__ = ["body_of", "call_options", "given", "options_of"]
 
 
 def given(fields: Mapping[str, Any]) -> dict[str, Any]:
     """The fields the caller passed (neither None nor `NOT_GIVEN`)."""
     return {k: v for k, v in fields.items() if v is not None and not isinstance(v, NotGiven)}
+
+
+def call_options(
+    options: Mapping[str, Any],
+    *,
+    retry: RetryPolicy,
+    query: Mapping[str, object] | None = None,
+    auth: bool = True,
+) -> RequestOptions:
+    """The `RequestOptions` of a call: the caller's checked options and the method's policy."""
+    return request_options(
+        extra_headers=options.get("extra_headers"),
+        extra_query=options.get("extra_query"),
+        timeout=options.get("timeout", NOT_GIVEN),
+        max_retries=options.get("max_retries", NOT_GIVEN),
+        query=query,
+        auth=auth,
+        retry=retry,
+    )
 
 
 def options_of(
@@ -40,15 +59,7 @@ def options_of(
     for name in query_fields:
         if name in fields:
             params[name] = fields.pop(name)
-    request = request_options(
-        extra_headers=options.get("extra_headers"),
-        extra_query=options.get("extra_query"),
-        timeout=options.get("timeout", NOT_GIVEN),
-        max_retries=options.get("max_retries", NOT_GIVEN),
-        query=params or None,
-        auth=auth,
-        retry=retry,
-    )
+    request = call_options(options, retry=retry, query=params or None, auth=auth)
     return fields, request, options.get("extra_body")
 
 

@@ -24,7 +24,8 @@ from ..types.ingestion import (
 )
 from ..types.items import ItemStatus, ReadOptions
 from ._base import AsyncAPIResource, invalid_arguments, warn_deprecated
-from .items import MAX_PAGE_SIZE, AsyncItems, call_options, segment
+from ._options import call_options
+from .items import MAX_PAGE_SIZE, AsyncItems, segment
 
 __all__ = ["AsyncIngestion", "IngestionTimeoutError"]
 

@@ -16,7 +16,7 @@ import pydantic
 from typing_extensions import Unpack
 
 from .._call_options import CallOptions, check_arguments, split_call_options
-from .._config import NOT_GIVEN, RetryPolicy
+from .._config import RetryPolicy
 from .._exceptions import InvalidArgumentError
 from .._pagination import AsyncPaginator
 from ..types.items import (
@@ -33,10 +33,11 @@ from ..types.items import (
     ItemUpdateResult,
     ReadOptions,
 )
-from ._base import AsyncAPIResource, invalid_arguments, request_options
+from ._base import AsyncAPIResource, invalid_arguments
+from ._options import call_options
 
 if TYPE_CHECKING:
-    from .._config import RequestOptions
+    pass
 
 __all__ = ["MAX_DELETE_IDS", "MAX_PAGE_SIZE", "AsyncItems"]
 
@@ -50,20 +51,6 @@ def segment(value: object, name: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidArgumentError(f"{name} must be a non-empty string, not {value!r}.")
     return quote(value, safe="")
-
-
-def call_options(
-    options: Mapping[str, Any], *, retry: RetryPolicy, query: Mapping[str, object] | None = None
-) -> RequestOptions:
-    """The `RequestOptions` of a call from its checked per-call options."""
-    return request_options(
-        extra_headers=options.get("extra_headers"),
-        extra_query=options.get("extra_query"),
-        timeout=options.get("timeout", NOT_GIVEN),
-        max_retries=options.get("max_retries", NOT_GIVEN),
-        query=query,
-        retry=retry,
-    )
 
 
 def _body(model: pydantic.BaseModel, extra_body: Mapping[str, object] | None) -> dict[str, Any]:
