@@ -23,6 +23,7 @@ from gloo_ai.testing import GlooEmulator
 from gloo_ai.types.items import ItemFilter, ItemPatchOp, ItemStatus, ItemSummary
 from tests.conftest import FakeClock
 from tests.loopback import LoopbackServer, Reply
+from tests.test_pagination import page_router
 
 BASE = "https://platform.ai.gloo.com"
 PUB = "3f0e5a0c-0000-4000-8000-000000000001"
@@ -53,30 +54,11 @@ def test_status_keeps_unknown_values_and_compares_with_strings() -> None:
 # --- list ----------------------------------------------------------------------------------------
 
 
-def pages(shape: str, total: int) -> Any:
-    def answer(request: httpx.Request) -> httpx.Response:
-        page = int(request.url.params["page"])
-        size = int(request.url.params["page_size"])
-        start = (page - 1) * size
-        chunk = [
-            {"item_id": f"i{n}", "status": "COMPLETED", "item_title": f"T{n}", "filename": "f"}
-            for n in range(start, min(start + size, total))
-        ]
-        if shape == "list":
-            return httpx.Response(200, json=chunk)
-        body: dict[str, Any] = {"items": chunk}
-        if shape == "object":
-            body["total_pages"] = -(-total // size)
-        return httpx.Response(200, json=body)
-
-    return answer
-
-
 @pytest.mark.asyncio
 @pytest.mark.parametrize("shape", ["list", "object", "object-without-total"])
 async def test_list_pages_through_2500_items_on_respx(shape: str) -> None:
     with respx.mock() as mock:
-        route = mock.get(BASE + LIST).mock(side_effect=pages(shape, 2500))
+        route = mock.get(BASE + LIST).mock(side_effect=page_router(shape, 2500, 1000))
         async with client() as c:
             seen = [item async for item in c.items.list(PUB)]
     assert [i.item_id for i in seen] == [f"i{n}" for n in range(2500)]
