@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPage, AsyncPaginator
     from ._response import APIResponse
     from ._streaming import AsyncStream
+    from ._surface import Surface
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
     from .resources.chat._accumulator import ChatCompletionAccumulator
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
@@ -108,6 +109,7 @@ __all__ = [
     "RateLimitError",
     "ResponseParseError",
     "RetryPolicy",
+    "Surface",
     "Timeout",
     "TokenExchangeError",
     "TokenMetrics",
@@ -167,6 +169,7 @@ _LAZY: dict[str, str] = {
     "RateLimitError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
     "RetryPolicy": "._config",
+    "Surface": "._surface",
     "Timeout": "._config",
     "TokenMetrics": "._auth",
     "TokenExchangeError": "._exceptions",

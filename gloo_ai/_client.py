@@ -35,6 +35,7 @@ from ._settings import (
     validate_base_url,
     validate_url,
 )
+from ._surface import Surface, check_surface, surface_from_env
 from ._tokens import TokenStore
 from ._transport import Transport
 from ._verbs import GenericVerbs
@@ -115,6 +116,10 @@ class AsyncGloo(GenericVerbs):
             retried with backoff. Enter and exit the client in the same task.
         catalog_ttl: seconds the model catalog (``client.models``) is cached before the next
             call fetches it again (default 10 minutes); shared with ``with_options`` copies.
+        surface: which of Gloo's surfaces serves chat completions, grounded completions and
+            the Responses API: ``"standard"`` (the default), ``"guarded"`` (guardrails always
+            on) or ``"direct"`` (no guardrails or values layer); default ``GLOO_SURFACE``,
+            else ``"standard"``. A call may pick another with ``surface=...``.
     """
 
     def __init__(
@@ -134,6 +139,7 @@ class AsyncGloo(GenericVerbs):
         on_token_refresh: Callable[[TokenMetrics], object] | None = None,
         refresh_ahead: bool = False,
         catalog_ttl: float = 600.0,
+        surface: Surface | None = None,
         _clock: Clock | None = None,
     ) -> None:
         if args:
@@ -161,6 +167,11 @@ class AsyncGloo(GenericVerbs):
             or not catalog_ttl >= 0
         ):
             raise ConfigurationError(f"catalog_ttl must be seconds >= 0, not {catalog_ttl!r}.")
+        chosen: Surface = (
+            check_surface(surface, ConfigurationError)
+            if surface is not None
+            else surface_from_env() or "standard"
+        )
         self.refresh_ahead = bool(refresh_ahead)
         self.base_url = validate_base_url(base_url or env_value(ENV_BASE_URL) or DEFAULT_BASE_URL)
         clock: Clock = _clock if _clock is not None else SystemClock()
@@ -201,12 +212,16 @@ class AsyncGloo(GenericVerbs):
             )
         from .resources._catalog import ModelCatalogCache
 
-        self._setup(transport, SharedState(ModelCatalogCache(ttl=float(catalog_ttl), clock=clock)))
+        self._setup(
+            transport,
+            SharedState(ModelCatalogCache(ttl=float(catalog_ttl), clock=clock)),
+            chosen,
+        )
 
-    def _setup(self, transport: Transport, shared: SharedState) -> None:
+    def _setup(self, transport: Transport, shared: SharedState, surface: Surface) -> None:
         """Attach the transport; resources are built from it on first use."""
         self._transport = transport
-        self._requester = Requester(transport, shared)
+        self._requester = Requester(transport, shared, surface=surface)
         self._task_group: anyio.abc.TaskGroup | None = None
 
     def __repr__(self) -> str:
@@ -215,7 +230,14 @@ class AsyncGloo(GenericVerbs):
             return "AsyncGloo(<not configured>)"
         auth = transport.state.auth
         who = f", client_id={auth.client_id!r}" if isinstance(auth, ClientCredentialsAuth) else ""
-        return f"AsyncGloo(base_url={self.base_url!r}, auth={self.auth_mode!r}{who})"
+        surface = self.__dict__["_requester"].surface
+        where = "" if surface == "standard" else f", surface={surface!r}"
+        return f"AsyncGloo(base_url={self.base_url!r}, auth={self.auth_mode!r}{who}{where})"
+
+    @property
+    def surface(self) -> Surface:
+        """The default surface of chat completions, grounded completions and responses."""
+        return self._requester.surface
 
     @property
     def timeout(self) -> float | httpx.Timeout | None:
@@ -314,6 +336,7 @@ class AsyncGloo(GenericVerbs):
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
+        surface: Surface | NotGiven = NOT_GIVEN,
     ) -> AsyncGloo:
         """A new client with other defaults that shares this one's connection pool and token.
 
@@ -324,6 +347,7 @@ class AsyncGloo(GenericVerbs):
             timeout: the copy's default timeout.
             max_retries: the copy's default number of retries.
             default_headers: headers to add to (or override in) the copy's defaults.
+            surface: the copy's default surface (``"standard"``, ``"guarded"``, ``"direct"``).
         """
         transport = self._transport
         clone = object.__new__(type(self))
@@ -347,6 +371,9 @@ class AsyncGloo(GenericVerbs):
                 clock=transport.clock,
             ),
             self._requester.shared,
+            self.surface
+            if isinstance(surface, NotGiven)
+            else check_surface(surface, ConfigurationError),
         )
         return clone
 

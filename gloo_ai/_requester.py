@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ._config import Clock
+    from ._surface import Surface
     from ._transport import Transport
 
 __all__ = ["Requester", "SharedState", "multipart", "request_options"]
@@ -79,11 +80,19 @@ class Requester:
         transport: where calls go (shared by a client and its ``with_options`` copies, each
             with its own defaults).
         shared: the per-client objects the areas keep (shared with ``with_options`` copies).
+        surface: the client's default `Surface` (a call may pick another).
     """
 
-    def __init__(self, transport: Transport, shared: SharedState | None = None) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        shared: SharedState | None = None,
+        *,
+        surface: Surface = "standard",
+    ) -> None:
         self._transport = transport
         self.shared = shared if shared is not None else SharedState()
+        self.surface: Surface = surface
 
     @property
     def base_url(self) -> str:

@@ -60,6 +60,7 @@ EXPECTED_ALL = [
     "RateLimitError",
     "ResponseParseError",
     "RetryPolicy",
+    "Surface",
     "Timeout",
     "TokenExchangeError",
     "TokenMetrics",

@@ -357,6 +357,18 @@ def _v2_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
     return emulator._completion(2, request.body)
 
 
+@route("POST", "/ai/v2/guarded/chat/completions")
+def _guarded_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
+    """The Gen-2 guarded surface: the same body and answers as v2 here."""
+    return emulator._completion(2, request.body)
+
+
+@route("POST", "/ai/v2/direct/chat/completions")
+def _direct_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
+    """The Gen-2 direct surface (no values layer): the same body and answers as v2 here."""
+    return emulator._completion(2, request.body)
+
+
 @route("POST", V1_PATH)
 def _v1_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
     return emulator._completion(1, request.body)
@@ -366,6 +378,8 @@ def _v1_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
 ROUTES: list[Route] = [
     _token_route,
     _v2_route,
+    _guarded_route,
+    _direct_route,
     _v1_route,
     *ENGINE_ROUTES,
     *INGESTION_ROUTES,

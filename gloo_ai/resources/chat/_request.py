@@ -12,6 +12,7 @@ from ..._call_options import CallOptions, split_call_options
 from ..._config import NOT_GIVEN, NotGiven
 from ..._exceptions import InvalidArgumentError
 from ..._streaming import AsyncStream
+from ..._surface import SurfacePaths
 from ...tools._function_tool import resolve_tool_fields
 from ...types.chat import (
     AssistantMessage,
@@ -136,7 +137,7 @@ def _wants_usage(body: Mapping[str, Any]) -> bool:
 class _CompletionsBase(AsyncAPIResource):
     async def _create(
         self,
-        path: str,
+        path: str | SurfacePaths,
         where: str,
         params_cls: type[pydantic.BaseModel],
         kwargs: Mapping[str, Any],
@@ -147,6 +148,9 @@ class _CompletionsBase(AsyncAPIResource):
         """Build the body from checked ``kwargs`` (``routed``: apply Gloo's routing rule)
         and send it."""
         given, options = split_call_options(kwargs)
+        surface = given.pop("surface", NOT_GIVEN)
+        if isinstance(path, SurfacePaths):
+            path = self._surface_path(path, surface)
         fields = _given(**given, stream=stream if isinstance(stream, bool) else None)
         if routed:
             fields.update(

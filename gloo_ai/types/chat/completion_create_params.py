@@ -19,6 +19,7 @@ from typing_extensions import Required
 
 from ..._call_options import CallOptions
 from ..._config import NotGiven
+from ..._surface import Surface
 from ...tools import FunctionTool
 from ..shared import ToolChoice
 from .chat_completion import ChatCompletionMessage
@@ -62,6 +63,7 @@ class _CompletionFields(CallOptions, total=False):
     max_tokens: int | NotGiven
     tool_choice: ToolChoiceInput | NotGiven
     stream_options: StreamOptions | Mapping[str, Any] | NotGiven
+    surface: Surface | NotGiven
 
 
 class CompletionParseKwargs(_CompletionFields, total=False):
