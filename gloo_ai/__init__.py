@@ -48,12 +48,12 @@ if TYPE_CHECKING:
     from ._surface import Surface
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
     from .resources.chat._accumulator import ChatCompletionAccumulator
-    from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._grounded_stream import (
         GroundedChatCompletionStream,
         GroundedChatCompletionStreamManager,
         GroundedCompletionAccumulator,
     )
+    from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
         ToolLoopLimitError,
