@@ -281,11 +281,13 @@ async def test_the_citations_event_comes_first_in_each_shape(shape: str) -> None
     route = respx.post(f"{BASE_URL}{GEN1}").mock(
         side_effect=sse_body(CITATION_EVENTS[shape], *ANSWER)
     )
-    async with _client() as client:
-        async with client.chat.grounded.stream(messages=USER, include_citations=True) as stream:
-            assert isinstance(stream, GroundedChatCompletionStream)
-            kinds = [event.type async for event in stream]
-            completion = await stream.get_final_completion()
+    async with (
+        _client() as client,
+        client.chat.grounded.stream(messages=USER, include_citations=True) as stream,
+    ):
+        assert isinstance(stream, GroundedChatCompletionStream)
+        kinds = [event.type async for event in stream]
+        completion = await stream.get_final_completion()
     assert kinds[:3] == ["chunk", "citations", "chunk"]
     assert kinds.count("citations") == 1
     assert kinds.index("citations") < kinds.index("content.delta")
@@ -295,7 +297,8 @@ async def test_the_citations_event_comes_first_in_each_shape(shape: str) -> None
     assert completion.citations == [Citation.model_validate(CITATION)]
     assert completion.sources_returned is True
     assert completion.choices[0].message.content == "Forgive freely."
-    assert completion.usage is not None and completion.usage.total_tokens == 11
+    assert completion.usage is not None
+    assert completion.usage.total_tokens == 11
 
 
 @pytest.mark.asyncio
@@ -310,7 +313,8 @@ async def test_create_stream_yields_the_citations_chunk_first() -> None:
         )
         chunks = [c async for c in stream]
     assert all(isinstance(c, GroundedChatCompletionChunk) for c in chunks)
-    assert chunks[0].choices == [] and chunks[0].citations is not None
+    assert chunks[0].choices == []
+    assert chunks[0].citations is not None
     assert chunks[0].citations[0].item_title == "Forgiveness and Freedom"
     assert [c.citations for c in chunks[1:]] == [None, None, None]
     assert chunks[-1].choices[0].finish_reason == "stop"
@@ -322,11 +326,13 @@ async def test_text_stream_and_the_citations_property() -> None:
     respx.post(f"{BASE_URL}{GEN1}").mock(
         side_effect=sse_body(CITATION_EVENTS["named list"], *ANSWER)
     )
-    async with _client() as client:
-        async with client.chat.grounded.stream(messages=USER, include_citations=True) as stream:
-            texts = [text async for text in stream.text_stream]
-            assert [c.item_title for c in stream.citations] == ["Forgiveness and Freedom"]
-            assert stream.accumulator.finished
+    async with (
+        _client() as client,
+        client.chat.grounded.stream(messages=USER, include_citations=True) as stream,
+    ):
+        texts = [text async for text in stream.text_stream]
+        assert [c.item_title for c in stream.citations] == ["Forgiveness and Freedom"]
+        assert stream.accumulator.finished
     assert texts == ["Forgive ", "freely."]
 
 
@@ -334,10 +340,9 @@ async def test_text_stream_and_the_citations_property() -> None:
 @respx.mock
 async def test_a_stream_without_citations_has_no_citations_event() -> None:
     respx.post(f"{BASE_URL}{GEN1}").mock(side_effect=sse_body(*ANSWER))
-    async with _client() as client:
-        async with client.chat.grounded.stream(messages=USER) as stream:
-            kinds = [event.type async for event in stream]
-            completion = await stream.get_final_completion()
+    async with _client() as client, client.chat.grounded.stream(messages=USER) as stream:
+        kinds = [event.type async for event in stream]
+        completion = await stream.get_final_completion()
     assert "citations" not in kinds
     assert (completion.citations, completion.sources_returned) == ([], True)
 
@@ -351,10 +356,12 @@ async def test_an_error_event_after_the_citations_raises_api_stream_error() -> N
             CITATION_EVENTS["data object"], ANSWER[0], f"data: {json.dumps(error)}\n\n"
         )
     )
-    async with _client() as client:
-        async with client.chat.grounded.stream(messages=USER, include_citations=True) as stream:
-            with pytest.raises(APIStreamError) as info:
-                await stream.get_final_completion()
+    async with (
+        _client() as client,
+        client.chat.grounded.stream(messages=USER, include_citations=True) as stream,
+    ):
+        with pytest.raises(APIStreamError) as info:
+            await stream.get_final_completion()
     assert info.value.code == 2002
 
 
@@ -364,10 +371,12 @@ async def test_a_stream_that_ends_after_the_citations_is_incomplete() -> None:
     respx.post(f"{BASE_URL}{GEN1}").mock(
         side_effect=sse_body(CITATION_EVENTS["named object"], ANSWER[0])
     )
-    async with _client() as client:
-        async with client.chat.grounded.stream(messages=USER, include_citations=True) as stream:
-            with pytest.raises(IncompleteStreamError) as info:
-                await stream.get_final_completion()
+    async with (
+        _client() as client,
+        client.chat.grounded.stream(messages=USER, include_citations=True) as stream,
+    ):
+        with pytest.raises(IncompleteStreamError) as info:
+            await stream.get_final_completion()
     assert info.value.text == "Forgive "
     snapshot = info.value.snapshot
     assert isinstance(snapshot, GroundedChatCompletion)
