@@ -66,7 +66,8 @@ async def test_a_plain_answer_has_citations_derived_from_the_prompt(
         == "https://content.gloo-emulator.invalid/gloogrounded/bible"
     )
     assert completion.citations[1].snippets == [
-        "Forgiveness and the Christian Life: a passage on forgiveness from the GlooGrounded library."
+        "Forgiveness and the Christian Life: a passage on forgiveness from the GlooGrounded "
+        "library."
     ]
     content = completion.choices[0].message.content or ""
     assert content.startswith("Drawing on 2 sources from GlooGrounded (Finding Bible; ")
@@ -231,9 +232,13 @@ async def test_a_stream_error_after_the_citations_raises(
     emulator.faults.stream_error(GEN1, after_events=2, retryable=False)
     async with client.chat.grounded.stream(messages=USER, include_citations=True) as stream:
         kinds: list[str] = []
-        with pytest.raises(APIStreamError) as info:
+
+        async def read() -> None:
             async for event in stream:
                 kinds.append(event.type)
+
+        with pytest.raises(APIStreamError) as info:
+            await read()
     assert "citations" in kinds
     assert info.value.code == 2002
     assert stream.citations  # what came before the error is kept
