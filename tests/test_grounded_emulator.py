@@ -266,11 +266,13 @@ async def test_a_stream_dropped_on_the_wire_raises(emulator: GlooEmulator) -> No
 
     emulator.faults.drop(GEN1, after_events=3)
     with EmulatorServer(emulator) as server:
-        async with AsyncGloo(
-            api_key=GlooEmulator.DEFAULT_API_KEY, base_url=server.url, max_retries=0
-        ) as client:
-            async with client.chat.grounded.stream(messages=USER, include_citations=True) as stream:
-                with pytest.raises(APIConnectionError):
-                    await stream.get_final_completion()
-                assert stream.citations
+        async with (
+            AsyncGloo(
+                api_key=GlooEmulator.DEFAULT_API_KEY, base_url=server.url, max_retries=0
+            ) as client,
+            client.chat.grounded.stream(messages=USER, include_citations=True) as stream,
+        ):
+            with pytest.raises(APIConnectionError):
+                await stream.get_final_completion()
+            assert stream.citations
     assert emulator.counts[GEN1] == 1
