@@ -46,8 +46,9 @@ _GROUNDED_FIELDS: Final = ("rag_publisher", "sources_limit", "include_citations"
 _WORD = re.compile(r"[A-Za-z']+")
 _PIECE = re.compile(r"\s*\S+")
 _STOP: Final = frozenset(
-    ("about", "does", "from", "have", "that", "their", "there", "they", "this", "what",
-     "when", "where", "which", "with", "would", "your")
+    ("about", "been", "could", "does", "find", "from", "have", "help", "into", "like", "more",
+     "most", "much", "should", "some", "than", "that", "their", "them", "then", "there",
+     "they", "this", "were", "what", "when", "where", "which", "will", "with", "would", "your")
 )  # fmt: skip
 _TITLES: Final = (
     "Finding {w}",
