@@ -276,3 +276,12 @@ async def test_a_stream_dropped_on_the_wire_raises(emulator: GlooEmulator) -> No
                 await stream.get_final_completion()
             assert stream.citations
     assert emulator.counts[GEN1] == 1
+
+
+@pytest.mark.asyncio
+async def test_citations_come_from_the_text_parts_of_a_message(client: AsyncGloo) -> None:
+    parts = [{"type": "text", "text": "Tell me about patience"}]
+    completion = await client.chat.grounded.create(
+        messages=[{"role": "user", "content": parts}], include_citations=True
+    )
+    assert [c.item_title for c in completion.citations] == ["Finding Patience"]

@@ -27,7 +27,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from ._asgi import Reply, json_reply
-from ._completions import Answer, answer, completion_body, resolve_routing
+from ._completions import Answer, answer, completion_body, resolve_routing, text_of
 from ._routes import RouteRequest, route
 from ._sse import sse, stream_events
 from ._validation import CompletionRequest, _Errors, invalid_request, validate_completion
@@ -48,7 +48,8 @@ _PIECE = re.compile(r"\s*\S+")
 _STOP: Final = frozenset(
     ("about", "been", "could", "does", "find", "from", "have", "help", "into", "like", "more",
      "most", "much", "should", "some", "than", "that", "their", "them", "then", "there",
-     "they", "this", "were", "what", "when", "where", "which", "will", "with", "would", "your")
+     "they", "this", "were", "what", "when", "where", "which", "will", "with", "would", "your",
+     "tell", "know", "mean", "says")
 )  # fmt: skip
 _TITLES: Final = (
     "Finding {w}",
@@ -164,12 +165,10 @@ def grounded_completion(body: bytes) -> Reply:
     request = validate_completion(payload, 2)
     publisher = payload.get("rag_publisher") or DEFAULT_PUBLISHER
     limit = payload.get("sources_limit") or DEFAULT_SOURCES
-    question = ""
-    for message in reversed(request.messages):
-        if message.get("role") == "user":
-            content = message.get("content")
-            question = content if isinstance(content, str) else json.dumps(content)
-            break
+    question = next(
+        (text_of(m.get("content")) for m in reversed(request.messages) if m.get("role") == "user"),
+        "",
+    )
     citations = [] if _finds_nothing(publisher) else citations_for(question, publisher, limit)
     routing = resolve_routing(request)
     result = _grounded_answer(request, citations, publisher)
