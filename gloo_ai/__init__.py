@@ -48,6 +48,11 @@ if TYPE_CHECKING:
     from ._surface import Surface
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
     from .resources.chat._accumulator import ChatCompletionAccumulator
+    from .resources.chat._grounded_stream import (
+        GroundedChatCompletionStream,
+        GroundedChatCompletionStreamManager,
+        GroundedCompletionAccumulator,
+    )
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
@@ -92,6 +97,9 @@ __all__ = [
     "FileInput",
     "FunctionTool",
     "GlooError",
+    "GroundedChatCompletionStream",
+    "GroundedChatCompletionStreamManager",
+    "GroundedCompletionAccumulator",
     "IncompleteStreamError",
     "IngestionTimeoutError",
     "InternalServerError",
@@ -151,6 +159,9 @@ _LAZY: dict[str, str] = {
     "FileInput": "._multipart",
     "FunctionTool": ".tools",
     "GlooError": "._exceptions",
+    "GroundedChatCompletionStream": ".resources.chat._grounded_stream",
+    "GroundedChatCompletionStreamManager": ".resources.chat._grounded_stream",
+    "GroundedCompletionAccumulator": ".resources.chat._grounded_stream",
     "IncompleteStreamError": "._exceptions",
     "IngestionTimeoutError": ".resources.ingestion",
     "InternalServerError": "._exceptions",

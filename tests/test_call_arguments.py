@@ -28,6 +28,10 @@ from gloo_ai.types.chat import (
     CompletionRunToolsKwargs,
     CompletionV1CreateKwargs,
 )
+from gloo_ai.types.chat.grounded_create_params import (
+    GroundedCompletionCreateKwargs,
+    GroundedCompletionCreateParams,
+)
 from gloo_ai.types.chat.params import CompletionCreateParams, CompletionV1CreateParams
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, TOKEN_URL, V1_URL, V2_URL, completion_json
 
@@ -140,6 +144,7 @@ def test_split_call_options() -> None:
         (CompletionParseKwargs, CompletionCreateParams, {"response_format"}),
         (CompletionRunToolsKwargs, CompletionCreateParams, {"tools"}),
         (CompletionV1CreateKwargs, CompletionV1CreateParams, set()),
+        (GroundedCompletionCreateKwargs, GroundedCompletionCreateParams, {"response_format"}),
     ],
 )
 def test_each_family_declares_the_request_model_s_fields(

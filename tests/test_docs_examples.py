@@ -1,4 +1,5 @@
-"""The examples of docs/models.md, docs/search.md and docs/chat-api.md run against the
+"""The examples of docs/models.md, docs/search.md, docs/chat-api.md and docs/grounded.md run
+against the
 emulator: every ``python`` block of a page, in order, in one namespace, with top-level
 ``await``, and ``AsyncGloo()`` pointed at an emulator on a loopback port."""
 
@@ -52,7 +53,7 @@ def run_page(page: str, monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[str,
     return out.getvalue(), list(caught)
 
 
-@pytest.mark.parametrize("page", ["models.md", "search.md", "chat-api.md"])
+@pytest.mark.parametrize("page", ["models.md", "search.md", "chat-api.md", "grounded.md"])
 def test_the_page_has_examples(page: str) -> None:
     assert len(python_blocks(page)) >= 2
 
@@ -88,3 +89,22 @@ def test_chat_api_page_runs(
     assert "From a general Christian perspective" in printed  # the recommended way
     assert caught == []  # the page silences the deprecation warnings it expects
     assert emulator.chats.chats
+
+
+def test_grounded_page_runs(
+    server: tuple[GlooEmulator, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator, url = server
+    before = {path: emulator.counts[path] for path in GROUNDED}
+    printed, caught = run_page("grounded.md", monkeypatch, url)
+    assert "Drawing on 2 sources from GlooGrounded (Finding Bible; " in printed
+    assert "grounded: True" in printed
+    assert "Finding Bible https://content.gloo-emulator.invalid/gloogrounded/bible" in printed
+    assert "refused: chat.grounded.create: messages is empty" in printed
+    assert "sources: ['Finding Hope', 'Grief and the Christian Life']" in printed
+    assert "2 citations;" in printed
+    assert caught == []
+    assert [emulator.counts[path] - before[path] for path in GROUNDED] == [2, 1]
+
+
+GROUNDED = ("/ai/v2/chat/completions/grounded", "/ai/v2/grounded/chat/completions")

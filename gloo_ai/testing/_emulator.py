@@ -34,6 +34,7 @@ from ._completions import answer, completion_body, resolve_routing
 from ._engine import EngineState
 from ._engine_routes import ENGINE_ROUTES
 from ._faults import FaultScript
+from ._grounded import GROUNDED_ROUTES
 from ._ingestion import INGESTION_ROUTES
 from ._routes import Route, Router, RouteRequest, query_of, route
 from ._search import SEARCH_ROUTES
@@ -76,7 +77,8 @@ class GlooEmulator:
 
     It serves ``POST /oauth2/token`` (client credentials), ``POST /ai/v2/chat/completions``
     and ``POST /ai/v1/chat/completions`` as Gloo's documentation describes them, with
-    deterministic answers; the data engine and ingestion (``/engine/v2/...``,
+    deterministic answers; grounded completions on both path generations (citations derived
+    from the prompt); the data engine and ingestion (``/engine/v2/...``,
     ``/ingestion/...``): items held in memory per publisher (`engine`); the public model
     catalog (``GET /platform/v2/models``), search and recommendations (results derived from
     the query), and the deprecated stateful chat API (chats held in memory). Run it
@@ -381,6 +383,7 @@ ROUTES: list[Route] = [
     _guarded_route,
     _direct_route,
     _v1_route,
+    *GROUNDED_ROUTES,
     *ENGINE_ROUTES,
     *INGESTION_ROUTES,
     *CATALOG_ROUTES,
