@@ -73,9 +73,9 @@ def _check_input(value: object) -> list[dict[str, Any]]:
             messages.append({"role": "assistant", "content": None, "tool_calls": [call]})
         elif kind == "function_call_output":
             output = item.get("output")
-            content = output if isinstance(output, str) else json.dumps(output)
+            result = output if isinstance(output, str) else json.dumps(output)
             messages.append(
-                {"role": "tool", "tool_call_id": item.get("call_id"), "content": content}
+                {"role": "tool", "tool_call_id": item.get("call_id"), "content": result}
             )
         elif kind == "message":
             role = item.get("role")
