@@ -330,6 +330,11 @@ NESTED = named(
 )
 
 
+async def read_into(stream: Any, received: list[Any]) -> None:
+    async for event in stream:
+        received.append(event)
+
+
 def stream_route(api: respx.MockRouter, body: bytes) -> respx.Route:
     return api.post(STANDARD).respond(200, headers=SSE, content=body)
 
@@ -396,10 +401,9 @@ async def test_create_stream_true_yields_every_event_once_typed(api: respx.MockR
 async def test_an_error_event_raises_api_stream_error(api: respx.MockRouter, error: bytes) -> None:
     stream_route(api, text_events(["Peace "]) + error + FLAT)
     received: list[Any] = []
-    with pytest.raises(APIStreamError) as info:
-        async with client().responses.stream(model=MODEL, input="Hi") as stream:
-            async for event in stream:
-                received.append(event)
+    async with client().responses.stream(model=MODEL, input="Hi") as stream:
+        with pytest.raises(APIStreamError) as info:
+            await read_into(stream, received)
     assert len(received) == 8
     assert info.value.code == "server_error"
     assert info.value.detail == "The model failed"
@@ -425,7 +429,7 @@ async def test_a_stream_closed_early_has_no_final_response(api: respx.MockRouter
     async with client().responses.stream(model=MODEL, input="Hi") as stream:
         async for _ in stream:
             await stream.close()
-        with pytest.raises(IncompleteStreamError, match="closed before response.completed"):
+        with pytest.raises(IncompleteStreamError, match=r"closed before response\.completed"):
             await stream.get_final_response()
     assert stream.response.is_closed
 

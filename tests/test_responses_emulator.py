@@ -36,6 +36,11 @@ def get_weather(city: str) -> str:
     return f"sunny in {city}"
 
 
+async def read_into(stream: Any, received: list[Any]) -> None:
+    async for event in stream:
+        received.append(event)
+
+
 @pytest.fixture
 def emulator() -> GlooEmulator:
     return GlooEmulator()
@@ -243,8 +248,7 @@ async def test_faults_apply_to_the_responses_routes(
     stream = await client.responses.create(model=MODEL, input="Hi", stream=True, surface="guarded")
     received: list[Any] = []
     with pytest.raises(APIStreamError) as info:
-        async for event in stream:
-            received.append(event)
+        await read_into(stream, received)
     assert len(received) == 3
     assert info.value.code == 2002
 
@@ -268,4 +272,3 @@ async def test_a_stream_dropped_on_loopback_raises_a_connection_error() -> None:
                 async for _ in stream:
                     pass
     assert emulator.counts[STANDARD] == 1
-
