@@ -462,3 +462,17 @@ async def test_responses_under_both_backends(anyio_backend: str) -> None:
                     final = await stream.get_final_response()
     assert plain.output_text == "Grace is a gift."
     assert final.output_text == "Hi"
+
+
+def test_the_kwargs_declare_the_request_model_s_fields() -> None:
+    from gloo_ai._call_options import CallOptions
+    from gloo_ai.types.embeddings import EmbeddingCreateKwargs, EmbeddingCreateParams
+    from gloo_ai.types.responses import ResponseCreateKwargs, ResponseCreateParams
+
+    options = CallOptions.__optional_keys__
+    names = ResponseCreateKwargs.__required_keys__ | ResponseCreateKwargs.__optional_keys__
+    assert ResponseCreateKwargs.__required_keys__ == {"model", "input"}
+    # ``stream`` is create()'s own parameter; ``surface`` picks the path and is not sent.
+    assert names == (set(ResponseCreateParams.model_fields) - {"stream"}) | {"surface"} | options
+    names = EmbeddingCreateKwargs.__required_keys__ | EmbeddingCreateKwargs.__optional_keys__
+    assert names == set(EmbeddingCreateParams.model_fields) | options
