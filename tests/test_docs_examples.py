@@ -108,7 +108,8 @@ def test_responses_page_runs(
     assert "responses has no 'direct' surface" in printed
     assert caught == []
     after = emulator.counts["/ai/v1/responses"], emulator.counts["/ai/v2/guarded/responses"]
-    assert (after[0] - before[0], after[1] - before[1]) == (6, 1)  # direct sent nothing
+    assert "PNG: True" in printed
+    assert (after[0] - before[0], after[1] - before[1]) == (7, 1)  # direct sent nothing
 
 
 def test_embeddings_page_runs(

@@ -364,6 +364,7 @@ EXPECTED_RESPONSES_ALL = [
     "ResponseTextDeltaEvent",
     "ResponseTextDoneEvent",
     "ResponseToolChoice",
+    "ResponseToolParam",
     "ResponseUnknownContent",
     "ResponseUnknownEvent",
     "ResponseUnknownItem",

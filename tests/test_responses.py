@@ -170,6 +170,10 @@ async def test_messages_with_image_parts_and_flat_function_tools(api: respx.Mock
         "parameters": {"type": "object", "properties": {}},
     }
     assert body["tool_choice"] == {"type": "function", "name": "get_weather"}
+    await client().responses.create(
+        model=MODEL, input="A sunrise", tools=[{"type": "image_generation"}]
+    )
+    assert sent(route)["tools"] == [{"type": "image_generation"}]  # a built-in tool, as given
 
 
 @pytest.mark.asyncio

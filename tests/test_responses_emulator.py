@@ -272,3 +272,34 @@ async def test_a_stream_dropped_on_loopback_raises_a_connection_error() -> None:
                 async for _ in stream:
                     pass
     assert emulator.counts[STANDARD] == 1
+
+
+@pytest.mark.asyncio
+async def test_an_image_model_answers_with_a_generated_image(client: AsyncGloo) -> None:
+    import base64
+
+    from gloo_ai.types.responses import ResponseImageGenerationCall
+
+    response = await client.responses.create(model="gloo-bfl-flux-2-pro", input="A sunrise")
+    [image] = response.output
+    assert isinstance(image, ResponseImageGenerationCall)
+    assert image.result is not None
+    assert base64.b64decode(image.result).startswith(b"\x89PNG\r\n\x1a\n")
+    assert response.output_text == ""
+    tool = await client.responses.create(
+        model=MODEL, input="A sunrise", tools=[{"type": "image_generation"}]
+    )
+    assert isinstance(tool.output[0], ResponseImageGenerationCall)
+    assert tool.output[0].result == image.result  # the same prompt, the same image
+    async with client.responses.stream(model="gloo-bfl-flux-2-pro", input="A sunrise") as stream:
+        kinds = [event.type async for event in stream]
+        final = await stream.get_final_response()
+    assert kinds == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.output_item.done",
+        "response.completed",
+    ]
+    assert isinstance(final.output[0], ResponseImageGenerationCall)
+    assert final.output[0].result == image.result

@@ -11,15 +11,23 @@ with ``response.completed`` whose fields are flat in the payload, as the live AP
 (``GlooEmulator.responses_completed_shape = "nested"`` nests them under ``response``, as
 Gloo's docs show).
 
+An image-only model of the catalog (``gloo-bfl-flux-2-pro``) or an ``image_generation``
+tool answers with an ``image_generation_call`` item: a 1x1 PNG (base64) whose colour
+derives from the prompt.
+
 A prompt (the last user message) containing `HARD_BLOCK_TRIGGER` is refused with a 403, the
 guardrails' hard block, on both paths.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import secrets
+import struct
 import time
+import zlib
 from typing import TYPE_CHECKING, Any, Final
 
 from ._asgi import Reply, json_reply
@@ -98,8 +106,10 @@ def _check_tools(body: dict[str, Any]) -> list[dict[str, Any]]:
         raise invalid_request("tools must be a list.")
     functions = []
     for tool in tools:
-        if not isinstance(tool, dict) or tool.get("type") != "function":
-            raise invalid_request("Only function tools are supported.")
+        if not isinstance(tool, dict) or not isinstance(tool.get("type"), str):
+            raise invalid_request("Each tool must be an object with a type.")
+        if tool["type"] != "function":
+            continue  # a built-in tool (image_generation...): see _wants_image
         if not isinstance(tool.get("name"), str) or not tool["name"]:
             raise invalid_request("Each function tool needs a name (flat, not under function).")
         functions.append(tool)
@@ -182,13 +192,54 @@ def _output_item(result: Answer, item_id: str) -> dict[str, Any]:
     }
 
 
+def _png(seed: bytes) -> bytes:
+    """A 1x1 PNG whose colour comes from ``seed``: a deterministic "generated image"."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # 1x1, 8-bit RGB
+    pixels = zlib.compress(b"\x00" + seed[:3])
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+def _wants_image(emulator: GlooEmulator, body: dict[str, Any]) -> bool:
+    """An image-only model of the catalog (no "text" output), or an image_generation tool."""
+    tools = body.get("tools") or []
+    if any(isinstance(t, dict) and t.get("type") == "image_generation" for t in tools):
+        return True
+    model = next((m for m in emulator.models if m.get("id") == body.get("model")), None)
+    outputs = model.get("output_modalities") if model is not None else None
+    return isinstance(outputs, list) and "text" not in outputs
+
+
+def image_item(prompt: str, item_id: str) -> dict[str, Any]:
+    """The ``image_generation_call`` output item of ``prompt``: a base64 PNG."""
+    image = _png(hashlib.sha256(prompt.encode()).digest())
+    return {
+        "type": "image_generation_call",
+        "id": item_id,
+        "status": "completed",
+        "result": base64.b64encode(image).decode("ascii"),
+        "revised_prompt": prompt,
+    }
+
+
 def response_body(
-    request: CompletionRequest, body: dict[str, Any], result: Answer, response_id: str
+    request: CompletionRequest,
+    body: dict[str, Any],
+    result: Answer,
+    response_id: str,
+    *,
+    image: bool = False,
 ) -> dict[str, Any]:
     """The whole response object of an answer (``status`` ``"completed"`` or
-    ``"incomplete"`` when ``max_output_tokens`` cut it)."""
+    ``"incomplete"`` when ``max_output_tokens`` cut it); ``image``: a generated image."""
     item_id = ("fc_" if result.tool_call is not None else "msg_") + response_id[5:]
-    incomplete = result.finish_reason == "length"
+    incomplete = result.finish_reason == "length" and not image
     response: dict[str, Any] = {
         "id": response_id,
         "object": "response",
@@ -200,7 +251,11 @@ def response_body(
         "instructions": body.get("instructions"),
         "max_output_tokens": body.get("max_output_tokens"),
         "metadata": {},
-        "output": [_output_item(result, item_id)],
+        "output": [
+            image_item(_last_user_text(request.messages), "ig_" + response_id[5:])
+            if image
+            else _output_item(result, item_id)
+        ],
         "parallel_tool_calls": True,
         "temperature": body.get("temperature"),
         "tool_choice": body.get("tool_choice", "auto"),
@@ -238,7 +293,10 @@ def stream_events(response: dict[str, Any], *, nested: bool) -> list[bytes]:
     add("response.in_progress", response=start)
     item = response["output"][0]
     common = {"item_id": item["id"], "output_index": 0}
-    if item["type"] == "function_call":
+    if item["type"] == "image_generation_call":
+        opening = {**item, "status": "in_progress", "result": None}
+        add("response.output_item.added", output_index=0, item=opening)
+    elif item["type"] == "function_call":
         add("response.output_item.added", output_index=0, item={**item, "arguments": ""})
         for piece in pieces_of(item["arguments"]):
             add("response.function_call_arguments.delta", **common, delta=piece)
@@ -269,7 +327,8 @@ def _respond(emulator: GlooEmulator, request: RouteRequest) -> Reply:
     if HARD_BLOCK_TRIGGER in _last_user_text(chat.messages):
         raise RequestRejected(403, HARD_BLOCK_BODY)
     result = answer(chat)
-    response = response_body(chat, body, result, f"resp_{secrets.token_hex(12)}")
+    image = _wants_image(emulator, body)
+    response = response_body(chat, body, result, f"resp_{secrets.token_hex(12)}", image=image)
     if chat.stream:
         nested = emulator.responses_completed_shape == "nested"
         return Reply(200, events=stream_events(response, nested=nested))

@@ -28,6 +28,7 @@ from .response_create_params import (
     ResponseNamedToolChoice,
     ResponseOutputTextParam,
     ResponseToolChoice,
+    ResponseToolParam,
 )
 from .response_stream_event import (
     ResponseCompletedEvent,
@@ -82,6 +83,7 @@ __all__ = [
     "ResponseTextDeltaEvent",
     "ResponseTextDoneEvent",
     "ResponseToolChoice",
+    "ResponseToolParam",
     "ResponseUnknownContent",
     "ResponseUnknownEvent",
     "ResponseUnknownItem",

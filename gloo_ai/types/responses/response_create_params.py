@@ -35,6 +35,7 @@ __all__ = [
     "ResponseNamedToolChoice",
     "ResponseOutputTextParam",
     "ResponseToolChoice",
+    "ResponseToolParam",
 ]
 
 _Tradition = Literal["evangelical", "catholic", "mainline", "not_faith_specific"]
@@ -128,6 +129,20 @@ class ResponseFunctionToolParam(RequestModel):
     strict: bool | None = None
 
 
+def _tool_kind(value: Any) -> str:
+    kind = value.get("type") if isinstance(value, Mapping) else getattr(value, "type", None)
+    return "function" if kind in (None, "function") else "built_in"
+
+
+ResponseToolParam = Annotated[
+    Annotated[ResponseFunctionToolParam, Tag("function")]
+    | Annotated[dict[str, Any], Tag("built_in")],
+    Discriminator(_tool_kind),
+]
+"""A tool: a function tool (validated), or a built-in tool such as
+``{"type": "image_generation"}`` (sent as given)."""
+
+
 class ResponseNamedToolChoice(RequestModel):
     """Force a call of one function: ``{"type": "function", "name"}``."""
 
@@ -150,7 +165,7 @@ class ResponseCreateParams(RequestModel):
     instructions: str | None = None
     max_output_tokens: int | None = Field(default=None, ge=1)
     temperature: float | None = Field(default=None, ge=0, le=2)
-    tools: list[ResponseFunctionToolParam] | None = None
+    tools: list[ResponseToolParam] | None = None
     tool_choice: ResponseToolChoice | None = None
     tradition: _Tradition | str | None = Field(default=None, min_length=1)
     stream: bool | None = None
@@ -171,7 +186,8 @@ InputItem: TypeAlias = ResponseInputItemParam | GlooModel | Mapping[str, Any]
 """An input item: a param model, an output item of an earlier `Response`, or a plain dict."""
 
 ToolParamInput: TypeAlias = ResponseFunctionToolParam | FunctionTool[Any] | Mapping[str, Any]
-"""A tool: a `ResponseFunctionToolParam`, a `FunctionTool`, or a plain dict (either shape)."""
+"""A tool: a `ResponseFunctionToolParam`, a `FunctionTool`, or a plain dict (a function tool
+in either shape, or a built-in tool such as ``{"type": "image_generation"}``)."""
 
 
 class ResponseCreateKwargs(CallOptions, total=False):
