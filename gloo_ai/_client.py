@@ -257,8 +257,9 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
 
     @property
     def usage(self) -> UsageTotals:
-        """The running token totals of this client's chat completions (shared with its
-        ``with_options`` copies); ``client.usage.estimated_cost(catalog)`` prices them."""
+        """The running token totals of this client's chat completions and responses (shared
+        with its ``with_options`` copies); ``client.usage.estimated_cost(catalog)`` prices
+        them."""
         from .types.usage import UsageTotals
 
         return self._requester.shared.get(UsageTotals)

@@ -303,3 +303,20 @@ async def test_an_image_model_answers_with_a_generated_image(client: AsyncGloo) 
     ]
     assert isinstance(final.output[0], ResponseImageGenerationCall)
     assert final.output[0].result == image.result
+
+
+@pytest.mark.asyncio
+async def test_responses_count_in_client_usage_once_per_answer(
+    emulator: GlooEmulator, client: AsyncGloo
+) -> None:
+    emulator.faults.server_error(STANDARD, status=503, code=2002, name="PROVIDER_UNAVAILABLE")
+    plain = await client.responses.create(model=MODEL, input="What is grace?")
+    async with client.responses.stream(model=MODEL, input="What is grace?") as stream:
+        streamed = await stream.get_final_response()
+    assert emulator.counts[STANDARD] == 3  # the 503 was retried, and counted once
+    assert plain.usage is not None
+    assert streamed.usage is not None
+    usage = client.usage.by_model[MODEL]
+    assert usage.requests == 2
+    assert usage.prompt_tokens == plain.usage.input_tokens + streamed.usage.input_tokens
+    assert usage.completion_tokens == plain.usage.output_tokens + streamed.usage.output_tokens

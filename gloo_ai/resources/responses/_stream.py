@@ -27,6 +27,7 @@ from ..._exceptions import APIResponseValidationError, APIStreamError, Incomplet
 from ..._sse import ServerSentEvent
 from ..._streaming import AsyncStream, Verdict, is_error_payload
 from ...types.responses import (
+    Response,
     ResponseCompletedEvent,
     ResponseIncompleteEvent,
     ResponseStreamEvent,
@@ -98,10 +99,16 @@ class ResponseRules:
         request: the request of the stream, for the errors it raises.
     """
 
-    __slots__ = ("_done", "_request", "_texts")
+    __slots__ = ("_done", "_on_response", "_request", "_texts")
 
-    def __init__(self, request: httpx.Request | None = None) -> None:
+    def __init__(
+        self,
+        request: httpx.Request | None = None,
+        *,
+        on_response: Callable[[Response], None] | None = None,
+    ) -> None:
         self._request = request
+        self._on_response = on_response
         self._texts: list[str] = []
         self._done = False
 
@@ -118,6 +125,8 @@ class ResponseRules:
             self._texts.append(item.delta)
         elif isinstance(item, (ResponseCompletedEvent, ResponseIncompleteEvent)):
             self._done = True
+            if self._on_response is not None:
+                self._on_response(item.response)
             return Verdict.FINISH
         return Verdict.YIELD
 
@@ -132,14 +141,20 @@ class ResponseRules:
         )
 
 
-def response_stream_parser() -> Callable[[httpx.Response], AsyncStream[ResponseStreamEvent]]:
-    """The parser of an unread Responses SSE response into a stream of typed events."""
+def response_stream_parser(
+    on_response: Callable[[Response], None] | None = None,
+) -> Callable[[httpx.Response], AsyncStream[ResponseStreamEvent]]:
+    """The parser of an unread Responses SSE response into a stream of typed events.
+
+    Args:
+        on_response: called with the final `Response` when ``response.completed`` arrives.
+    """
 
     def parse(response: httpx.Response) -> AsyncStream[ResponseStreamEvent]:
         return AsyncStream(
             response=response,
             decode=ResponseEventDecoder(response),
-            rules=ResponseRules(response.request),
+            rules=ResponseRules(response.request, on_response=on_response),
         )
 
     return parse

@@ -8,7 +8,8 @@ no direct path is known, so ``surface="direct"`` is refused before sending.
 
 from __future__ import annotations
 
-from typing import Literal, cast, overload
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 from typing_extensions import Unpack
 
@@ -18,11 +19,15 @@ from ..._exceptions import PermissionDeniedError
 from ..._streaming import AsyncStream
 from ..._surface import SurfacePaths
 from ...types.responses import Response, ResponseCreateKwargs, ResponseStreamEvent
+from ...types.usage import UsageTotals
 from .._base import AsyncAPIResource, parse_model, raw_response_wrapper, request_options
 from .._options import given
 from ._request import guardrail_block, response_body
 from ._stream import response_stream_parser
 from ._stream_helpers import ResponseStreamManager
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["RESPONSES_PATHS", "AsyncResponses"]
 
@@ -128,17 +133,33 @@ class AsyncResponses(AsyncAPIResource):
             timeout=options.get("timeout", NOT_GIVEN),
             max_retries=options.get("max_retries", NOT_GIVEN),
         )
+        count = self._count_usage
         try:
             result: Response | AsyncStream[ResponseStreamEvent] = await self._request(
                 "POST",
                 path,
                 body=body,
                 options=request,
-                parse=response_stream_parser() if stream is True else parse_model(Response),
+                parse=response_stream_parser(count) if stream is True else _counted(count),
             )
         except PermissionDeniedError as exc:
             raise guardrail_block(exc) from None
         return result
+
+    def _count_usage(self, response: Response) -> None:
+        """Add a response's usage to ``client.usage`` (once per answer, after any retries)."""
+        usage = response.usage
+        if usage is None:
+            return
+        details = usage.input_tokens_details or {}
+        cached = details.get("cached_tokens")
+        self._requester.shared.get(UsageTotals).add_tokens(
+            response.model,
+            prompt_tokens=usage.input_tokens,
+            completion_tokens=usage.output_tokens,
+            cached_tokens=cached if isinstance(cached, int) else 0,
+            requests=1,
+        )
 
     def stream(self, **kwargs: Unpack[ResponseCreateKwargs]) -> ResponseStreamManager:
         """Stream a response as typed events: ``async with client.responses.stream(...)``.
@@ -178,6 +199,17 @@ class AsyncResponses(AsyncAPIResource):
             return cast("AsyncStream[ResponseStreamEvent]", opened)
 
         return ResponseStreamManager(open_stream)
+
+
+def _counted(count: Callable[[Response], None]) -> Callable[[httpx.Response], Response]:
+    parse = parse_model(Response)
+
+    def parse_and_count(http: httpx.Response) -> Response:
+        response = parse(http)
+        count(response)
+        return response
+
+    return parse_and_count
 
 
 class AsyncResponsesWithRawResponse:
