@@ -17,6 +17,7 @@ from ...types.responses import (
     Response,
     ResponseCompletedEvent,
     ResponseIncompleteEvent,
+    ResponseOutputItem,
     ResponseOutputItemDoneEvent,
     ResponseStreamEvent,
     ResponseTextDeltaEvent,
@@ -55,7 +56,7 @@ class ResponseStream:
         self.response: httpx.Response = raw.response
         self.request_id = raw.request_id
         self._final: Response | None = None
-        self._items: dict[int, object] = {}
+        self._items: dict[int, ResponseOutputItem] = {}
         self._texts: list[str] = []
         self._closed = False
         self._iterator = self._events()
@@ -87,7 +88,7 @@ class ResponseStream:
                 final = event.response
                 if not final.output and self._items:
                     # The payload did not repeat the output: the items streamed are it.
-                    final.output = [self._items[i] for i in sorted(self._items)]  # type: ignore[misc]
+                    final.output = [self._items[i] for i in sorted(self._items)]
                 self._final = final
             yield event
             if self._closed:
