@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         tool_result,
     )
     from .resources.ingestion import IngestionTimeoutError
+    from .resources.responses import ResponseStream, ResponseStreamManager
     from .tools import (
         FunctionTool,
         ParsedToolCall,
@@ -116,6 +117,8 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseParseError",
+    "ResponseStream",
+    "ResponseStreamManager",
     "RetryPolicy",
     "Surface",
     "Timeout",
@@ -179,6 +182,8 @@ _LAZY: dict[str, str] = {
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
+    "ResponseStream": ".resources.responses",
+    "ResponseStreamManager": ".resources.responses",
     "RetryPolicy": "._config",
     "Surface": "._surface",
     "Timeout": "._config",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -40,18 +39,11 @@ from ._tokens import TokenStore
 from ._transport import Transport
 from ._verbs import GenericVerbs
 from ._version import __version__
+from .resources._areas import ResourceAreas
 
 if TYPE_CHECKING:
     from typing_extensions import Never
 
-    from .resources.chat import AsyncChat
-    from .resources.chats import AsyncChats
-    from .resources.ingestion import AsyncIngestion
-    from .resources.items import AsyncItems
-    from .resources.messages import AsyncMessages
-    from .resources.models import AsyncModels
-    from .resources.recommendations import AsyncRecommendations
-    from .resources.search import AsyncSearch
     from .types.usage import UsageTotals
 
 __all__ = ["AsyncGloo"]
@@ -73,7 +65,7 @@ def _validate_max_retries(max_retries: object) -> int:
     return check_max_retries(max_retries, ConfigurationError)
 
 
-class AsyncGloo(GenericVerbs):
+class AsyncGloo(ResourceAreas, GenericVerbs):
     """The async client of the Gloo AI API.
 
     Credentials come from the arguments, else from the environment: ``GLOO_CLIENT_ID`` and
@@ -263,69 +255,11 @@ class AsyncGloo(GenericVerbs):
         auth = self._transport.state.auth
         return auth.metrics if isinstance(auth, ClientCredentialsAuth) else None
 
-    @cached_property
-    def chat(self) -> AsyncChat:
-        """Chat completions: ``client.chat.completions.create(...)``."""
-        from .resources.chat import AsyncChat
-
-        return AsyncChat(self._requester)
-
-    @cached_property
-    def items(self) -> AsyncItems:
-        """The data engine's items: ``client.items.list(publisher_id)``, ``retrieve``,
-        ``update``, ``bulk_update``, ``delete_permanently``."""
-        from .resources.items import AsyncItems
-
-        return AsyncItems(self._requester)
-
-    @cached_property
-    def ingestion(self) -> AsyncIngestion:
-        """Ingestion: ``client.ingestion.upload_files(...)``, ``wait_until_processed``,
-        ``upload_text`` (legacy)."""
-        from .resources.ingestion import AsyncIngestion
-
-        return AsyncIngestion(self._requester)
-
-    @cached_property
-    def models(self) -> AsyncModels:
-        """The model catalog (public, cached): ``await client.models.list()``."""
-        from .resources.models import AsyncModels
-
-        return AsyncModels(self._requester)
-
-    @cached_property
-    def search(self) -> AsyncSearch:
-        """Semantic search of publisher content: ``await client.search.query(...)``."""
-        from .resources.search import AsyncSearch
-
-        return AsyncSearch(self._requester)
-
-    @cached_property
-    def recommendations(self) -> AsyncRecommendations:
-        """Item recommendations: ``client.recommendations.base(...)``, ``verbose``,
-        ``affiliates``."""
-        from .resources.recommendations import AsyncRecommendations
-
-        return AsyncRecommendations(self._requester)
-
-    @cached_property
-    def messages(self) -> AsyncMessages:
-        """The deprecated stateful chat API's messages: ``client.messages.send(...)``."""
-        from .resources.messages import AsyncMessages
-
-        return AsyncMessages(self._requester)
-
-    @cached_property
-    def chats(self) -> AsyncChats:
-        """The deprecated stateful chat API's chats: ``client.chats.retrieve(chat_id)``."""
-        from .resources.chats import AsyncChats
-
-        return AsyncChats(self._requester)
-
     @property
     def usage(self) -> UsageTotals:
-        """The running token totals of this client's chat completions (shared with its
-        ``with_options`` copies); ``client.usage.estimated_cost(catalog)`` prices them."""
+        """The running token totals of this client's chat completions and responses (shared
+        with its ``with_options`` copies); ``client.usage.estimated_cost(catalog)`` prices
+        them."""
         from .types.usage import UsageTotals
 
         return self._requester.shared.get(UsageTotals)

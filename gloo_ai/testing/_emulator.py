@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import parse_qs, unquote_plus
 
 import httpx
@@ -31,11 +31,13 @@ from ._asgi import (
 from ._catalog import CATALOG_MODELS, CATALOG_ROUTES
 from ._chat_api import CHAT_API_ROUTES, ChatStore
 from ._completions import answer, completion_body, resolve_routing
+from ._embeddings import EMBEDDINGS_ROUTES
 from ._engine import EngineState
 from ._engine_routes import ENGINE_ROUTES
 from ._faults import FaultScript
 from ._grounded import GROUNDED_ROUTES
 from ._ingestion import INGESTION_ROUTES
+from ._responses import RESPONSES_ROUTES
 from ._routes import Route, Router, RouteRequest, query_of, route
 from ._search import SEARCH_ROUTES
 from ._sse import stream_events
@@ -81,7 +83,9 @@ class GlooEmulator:
     from the prompt); the data engine and ingestion (``/engine/v2/...``,
     ``/ingestion/...``): items held in memory per publisher (`engine`); the public model
     catalog (``GET /platform/v2/models``), search and recommendations (results derived from
-    the query), and the deprecated stateful chat API (chats held in memory). Run it
+    the query), the deprecated stateful chat API (chats held in memory), the Responses API
+    (``/ai/v1/responses``, ``/ai/v2/guarded/responses``) and embeddings
+    (``/ai/v2/direct/embeddings``). Run it
     in-process with `http_client` or `client` (no socket), or on
     a loopback port with `EmulatorServer` or `serve`. Script failures with `faults` and
     assert on `counts` and `requests`.
@@ -102,6 +106,9 @@ class GlooEmulator:
         models: the catalog's models (dicts as the API sends them); edit it to change the
             catalog.
         chats: the stateful chat API's chats (`ChatStore`).
+        responses_completed_shape: ``"flat"`` (the default, as the live API sends it) or
+            ``"nested"`` (under ``response``, as Gloo's docs show): where a streamed
+            response's ``response.completed`` event puts the response's fields.
     """
 
     DEFAULT_CLIENT_ID: ClassVar[str] = "emulator-client-id"
@@ -136,6 +143,7 @@ class GlooEmulator:
         self.engine = EngineState(lambda: self.clock())
         self.models: list[dict[str, Any]] = [dict(model) for model in CATALOG_MODELS]
         self.chats = ChatStore()
+        self.responses_completed_shape: Literal["flat", "nested"] = "flat"
         self._tokens: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -389,6 +397,8 @@ ROUTES: list[Route] = [
     *CATALOG_ROUTES,
     *SEARCH_ROUTES,
     *CHAT_API_ROUTES,
+    *RESPONSES_ROUTES,
+    *EMBEDDINGS_ROUTES,
 ]
 
 
