@@ -9,6 +9,7 @@ timings.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -23,7 +24,7 @@ import httpx
 import pytest
 import respx
 
-from gloo_ai import AsyncGloo, ConfigurationError, TokenExchangeError
+from gloo_ai import AsyncGloo, ConfigurationError, TokenExchangeError, cli
 from gloo_ai._auth._ahead import ahead_delay
 from gloo_ai._config import MIN_REFRESH_INTERVAL
 from gloo_ai._tokens import StoredToken, Token
@@ -349,3 +350,19 @@ async def test_refresh_ahead_with_a_tiny_lifetime_does_not_spin(
     # Before: 472 token requests in 2 s. Now at most one a second, plus the first.
     assert tokens.call_count <= 3
     assert all(s >= MIN_REFRESH_INTERVAL for s in clock.sleeps)
+
+
+# --- the CLI ----------------------------------------------------------------------------------
+
+
+def test_the_cli_refuses_plain_http_to_another_host_unless_allowed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("GLOO_API_KEY", "k")
+    code = cli.main(["models", "--base-url", "http://10.255.255.1:9"], out=io.StringIO())
+    assert code != cli.EXIT_OK
+    assert "allow_http" in capsys.readouterr().err
+    args = cli.build_parser().parse_args(
+        ["models", "--base-url", "http://10.255.255.1:9", "--allow-http"]
+    )
+    assert cli._make_client(args).base_url == "http://10.255.255.1:9"
