@@ -53,6 +53,7 @@ V2_PATH = "/ai/v2/chat/completions"
 V1_PATH = "/ai/v1/chat/completions"
 
 _STATUS_FAULTS = ("status", "rate_limit", "server_error")
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class RecordedRequest:
         headers: the headers, with lower-case names.
         json: the body decoded as JSON, or None if it is not JSON (the token form).
         body: the raw body.
+
+    Its ``repr()`` masks the credentials (``Authorization``, ``Cookie``, ``X-Api-Key``), so
+    that a failed assertion does not print them; ``headers`` itself holds the real values.
     """
 
     method: str
@@ -72,6 +76,16 @@ class RecordedRequest:
     headers: dict[str, str]
     json: Any
     body: bytes = field(default=b"", repr=False)
+
+    def __repr__(self) -> str:
+        shown = {
+            name: "***" if name.lower() in _SECRET_HEADERS else value
+            for name, value in self.headers.items()
+        }
+        return (
+            f"RecordedRequest(method={self.method!r}, path={self.path!r}, headers={shown!r}, "
+            f"json={self.json!r})"
+        )
 
 
 class GlooEmulator:

@@ -196,6 +196,8 @@ class _CompletionsBase(AsyncAPIResource):
             extra_query=options.get("extra_query"),
             timeout=options.get("timeout", NOT_GIVEN),
             max_retries=options.get("max_retries", NOT_GIVEN),
+            max_rate_limit_retries=options.get("max_rate_limit_retries", NOT_GIVEN),
+            retry_read_errors=options.get("retry_read_errors", NOT_GIVEN),
         )
         result: ChatCompletion | AsyncStream[Any] = await self._request(
             "POST",
