@@ -220,7 +220,8 @@ async def test_the_fault_script_applies_to_both_paths(
         await client.chat.grounded.create(messages=USER)
     emulator.faults.rate_limit(GEN1, times=5)
     with pytest.raises(RateLimitError):
-        await client.chat.grounded.create(messages=USER, max_retries=1)
+        # rate limits have a budget of their own: one retry of a 429, then it raises
+        await client.chat.grounded.create(messages=USER, max_rate_limit_retries=1)
     assert emulator.counts[GEN1] == 5
     assert [r.path for r in emulator.requests].count(GEN1) == 5
 
@@ -248,16 +249,22 @@ async def test_a_stream_error_after_the_citations_raises(
 
 
 @pytest.mark.asyncio
-async def test_a_dropped_stream_is_retried_in_process(
+async def test_a_dropped_stream_is_retried_in_process_only_when_opted_in(
     emulator: GlooEmulator, client: AsyncGloo
 ) -> None:
-    emulator.faults.drop(GEN2, after_events=2)
+    emulator.faults.drop(GEN2, after_events=2, times=2)
+    with pytest.raises(APIConnectionError, match="retry_read_errors=True"):
+        async with client.chat.grounded.stream(
+            messages=USER, include_citations=True, surface="guarded"
+        ) as stream:
+            await stream.get_final_completion()
+    assert emulator.counts[GEN2] == 1  # the request was sent: not repeated by default
     async with client.chat.grounded.stream(
-        messages=USER, include_citations=True, surface="guarded"
+        messages=USER, include_citations=True, surface="guarded", retry_read_errors=True
     ) as stream:
         final = await stream.get_final_completion()
     assert final.citations
-    assert emulator.counts[GEN2] == 2
+    assert emulator.counts[GEN2] == 3
 
 
 @pytest.mark.asyncio
