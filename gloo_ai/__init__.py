@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ._response import APIResponse
     from ._streaming import AsyncStream
     from ._surface import Surface
+    from ._sync import Gloo
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
     from .resources.chat._accumulator import ChatCompletionAccumulator
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
@@ -91,6 +92,7 @@ __all__ = [
     "FileContent",
     "FileInput",
     "FunctionTool",
+    "Gloo",
     "GlooError",
     "IncompleteStreamError",
     "IngestionTimeoutError",
@@ -150,6 +152,7 @@ _LAZY: dict[str, str] = {
     "FileContent": "._multipart",
     "FileInput": "._multipart",
     "FunctionTool": ".tools",
+    "Gloo": "._sync",
     "GlooError": "._exceptions",
     "IncompleteStreamError": "._exceptions",
     "IngestionTimeoutError": ".resources.ingestion",

@@ -20,6 +20,7 @@ COMPOSITION_ROOTS = {
     "cli",
     "_cli_emulator",
     "_cli_upload",
+    "_sync",
     "pytest_plugin",
 }
 

@@ -41,6 +41,7 @@ EXPECTED_ALL = [
     "FileContent",
     "FileInput",
     "FunctionTool",
+    "Gloo",
     "GlooError",
     "IncompleteStreamError",
     "IngestionTimeoutError",
