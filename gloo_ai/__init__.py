@@ -49,6 +49,11 @@ if TYPE_CHECKING:
     from ._sync import Gloo
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
     from .resources.chat._accumulator import ChatCompletionAccumulator
+    from .resources.chat._grounded_stream import (
+        GroundedChatCompletionStream,
+        GroundedChatCompletionStreamManager,
+        GroundedCompletionAccumulator,
+    )
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
@@ -58,6 +63,7 @@ if TYPE_CHECKING:
         tool_result,
     )
     from .resources.ingestion import IngestionTimeoutError
+    from .resources.responses import ResponseStream, ResponseStreamManager
     from .tools import (
         FunctionTool,
         ParsedToolCall,
@@ -94,6 +100,9 @@ __all__ = [
     "FunctionTool",
     "Gloo",
     "GlooError",
+    "GroundedChatCompletionStream",
+    "GroundedChatCompletionStreamManager",
+    "GroundedCompletionAccumulator",
     "IncompleteStreamError",
     "IngestionTimeoutError",
     "InternalServerError",
@@ -110,6 +119,8 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseParseError",
+    "ResponseStream",
+    "ResponseStreamManager",
     "RetryPolicy",
     "Surface",
     "Timeout",
@@ -154,6 +165,9 @@ _LAZY: dict[str, str] = {
     "FunctionTool": ".tools",
     "Gloo": "._sync",
     "GlooError": "._exceptions",
+    "GroundedChatCompletionStream": ".resources.chat._grounded_stream",
+    "GroundedChatCompletionStreamManager": ".resources.chat._grounded_stream",
+    "GroundedCompletionAccumulator": ".resources.chat._grounded_stream",
     "IncompleteStreamError": "._exceptions",
     "IngestionTimeoutError": ".resources.ingestion",
     "InternalServerError": "._exceptions",
@@ -171,6 +185,8 @@ _LAZY: dict[str, str] = {
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
+    "ResponseStream": ".resources.responses",
+    "ResponseStreamManager": ".resources.responses",
     "RetryPolicy": "._config",
     "Surface": "._surface",
     "Timeout": "._config",

@@ -92,6 +92,12 @@ def _common(*, in_command: bool) -> _Parser:
     common.add_argument(
         "--base-url", help="the API's URL (default: GLOO_BASE_URL or Gloo's)", **defaults
     )
+    common.add_argument(
+        "--allow-http",
+        action="store_true",
+        help="allow a plain http:// base URL to another machine (credentials in the clear)",
+        **defaults,
+    )
     common.add_argument("--timeout", type=float, help="seconds to wait for an answer", **defaults)
     return common
 
@@ -171,6 +177,8 @@ def _make_client(args: argparse.Namespace) -> AsyncGloo:
         return GlooEmulator().client(**options)
     if args.base_url:
         options["base_url"] = args.base_url
+    if getattr(args, "allow_http", False):
+        options["allow_http"] = True
     return AsyncGloo(**options)
 
 

@@ -18,6 +18,7 @@ iterator an iterator.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import inspect
 import re
@@ -135,21 +136,37 @@ class Member:
     overloads: list[ast.FunctionDef | ast.AsyncFunctionDef] = field(default_factory=list)
     annotation: str | None = None
     source: Source | None = None
+    bound: dict[str, tuple[str, Source]] = field(default_factory=dict)  # type parameter -> arg
+
+
+def type_parameters(cls: ast.ClassDef) -> list[str]:
+    """The type parameters ``cls`` declares (``Generic[_K, _C]`` among its bases)."""
+    for base in cls.bases:
+        if isinstance(base, ast.Subscript) and ast.unparse(base.value) == "Generic":
+            elements = base.slice.elts if isinstance(base.slice, ast.Tuple) else [base.slice]
+            return [ast.unparse(e) for e in elements]
+    return []
 
 
 def class_members(source: Source, cls: ast.ClassDef) -> dict[str, Member]:
-    """The public members of ``cls`` and of its bases defined in gloo_ai, nearest first."""
+    """The public members of ``cls`` and of its bases defined in gloo_ai, nearest first; a
+    generic base's type parameters are replaced by what ``cls`` binds them to."""
     members: dict[str, Member] = {}
     for base in cls.bases:
         base_name = ast.unparse(base).split("[")[0]
-        origin = source.origins.get(base_name)
-        if origin and origin[0].startswith("gloo_ai") and origin[1]:
-            base_source = source_of(origin[0])
-            try:
-                base_cls = base_source.find_class(origin[1])
-            except LookupError:
-                continue
-            members.update(class_members(base_source, base_cls))
+        found = resolve_class(source, base_name)
+        if found is None:
+            continue
+        base_source, base_cls = found
+        bound: dict[str, tuple[str, Source]] = {}
+        if isinstance(base, ast.Subscript):
+            elements = base.slice.elts if isinstance(base.slice, ast.Tuple) else [base.slice]
+            for parameter, argument in zip(type_parameters(base_cls), elements, strict=False):
+                bound[parameter] = (ast.unparse(argument), source)
+        for name, member in class_members(base_source, base_cls).items():
+            if bound:
+                member = dataclasses.replace(member, bound={**member.bound, **bound})
+            members[name] = member
     own: dict[str, Member] = {}
     for node in cls.body:
         if (
@@ -254,28 +271,48 @@ def needs_twin(source: Source, cls: ast.ClassDef) -> bool:
     for member in members:
         if found:
             break
-        returns = member.node.returns if member.node is not None else None
-        if returns is None or member.source is None:
-            continue
-        for ident in IDENT.findall(ast.unparse(returns)):
-            target = resolve_class(member.source, ident)
-            if target is not None and needs_twin(*target):
-                found = True
-                break
+        found = any(needs_twin(*target) for target in returned_classes(member))
     _NEEDS[key] = found
+    return found
+
+
+def returned_classes(member: Member) -> list[tuple[Source, ast.ClassDef]]:
+    """The gloo_ai classes named in ``member``'s return annotation (type parameters bound)."""
+    returns = member.node.returns if member.node is not None else None
+    if returns is None or member.source is None:
+        return []
+    found = []
+    pending = [(ast.unparse(returns), member.source)]
+    while pending:
+        text, source = pending.pop()
+        for ident in IDENT.findall(text):
+            if ident in member.bound:
+                pending.append(member.bound[ident])
+                continue
+            target = resolve_class(source, ident)
+            if target is not None:
+                found.append(target)
     return found
 
 
 def resolve_class(source: Source, ident: str) -> tuple[Source, ast.ClassDef] | None:
     """The gloo_ai class ``ident`` names in ``source``, if it is one."""
     origin = source.origins.get(ident)
-    if not origin or not origin[0].startswith("gloo_ai") or not origin[1]:
-        return None
-    try:
-        target_source = source_of(origin[0])
-        return target_source, target_source.find_class(origin[1])
-    except (LookupError, ImportError):
-        return None
+    for _ in range(5):  # follow re-exports (a package's __init__ importing from a module)
+        if not origin or not origin[0].startswith("gloo_ai") or not origin[1]:
+            return None
+        try:
+            target_source = source_of(origin[0])
+        except ImportError:
+            return None
+        try:
+            return target_source, target_source.find_class(origin[1])
+        except LookupError:
+            following = target_source.origins.get(origin[1])
+            if following == origin:
+                return None
+            origin = following
+    return None
 
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -307,6 +344,7 @@ class Generator:
         self.type_imports: dict[str, tuple[str, str | None]] = {}
         self.runtime_imports: dict[str, tuple[str, str | None]] = {}
         self.locals: dict[str, tuple[str, str | None]] = {}
+        self.bound: dict[str, tuple[str, Source]] = {}  # the member being emitted's
 
     # -- discovery -----------------------------------------------------------------------------
 
@@ -319,13 +357,8 @@ class Generator:
             self.twins[twin.name] = twin
             source = source_of(twin.module)
             for member in class_members(source, source.find_class(twin.name)).values():
-                node = member.node
-                returns = node.returns if node is not None else None
-                if returns is None or member.source is None:
-                    continue
-                for ident in IDENT.findall(ast.unparse(returns)):
-                    found = resolve_class(member.source, ident)
-                    if found is not None and needs_twin(*found):
+                for found in returned_classes(member):
+                    if needs_twin(*found):
                         queue.append(Twin(found[0].module, found[1].name))
 
     # -- names -----------------------------------------------------------------------------------
@@ -342,6 +375,9 @@ class Generator:
 
         def replace(match: re.Match[str]) -> str:
             ident = match.group(0)
+            if ident in self.bound:
+                bound_text, bound_source = self.bound[ident]
+                return self.sync_text(bound_text, bound_source, runtime=runtime)
             if ident in self.twins:
                 return self.twins[ident].sync_name
             if ident == "Iterator":
@@ -450,6 +486,13 @@ class Generator:
         return twin.name + (params[0] if params else "")
 
     def emit_member(self, twin: Twin, member: Member, is_client: bool) -> list[str]:
+        self.bound = member.bound
+        try:
+            return self._emit_member(twin, member, is_client)
+        finally:
+            self.bound = {}
+
+    def _emit_member(self, twin: Twin, member: Member, is_client: bool) -> list[str]:
         source = member.source
         assert source is not None
         name = RENAMED_METHODS.get(member.name, member.name)

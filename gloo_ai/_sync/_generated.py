@@ -11,7 +11,14 @@ import functools
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 from gloo_ai._client import AsyncGloo
-from gloo_ai._config import DEFAULT_MAX_RETRIES, DEFAULT_REFRESH_BUFFER, DEFAULT_TIMEOUT, NOT_GIVEN
+from gloo_ai._config import (
+    DEFAULT_MAX_RATE_LIMIT_RETRIES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_REFRESH_BUFFER,
+    DEFAULT_TIMEOUT,
+    DEFAULT_TOKEN_STORE_TIMEOUT,
+    NOT_GIVEN,
+)
 from gloo_ai._pagination import _T as _T_pagination
 from gloo_ai._streaming import _T as _T_streaming
 from gloo_ai._sync._portal import Portal
@@ -39,6 +46,11 @@ if TYPE_CHECKING:
     from gloo_ai._verbs import _T, CallArgs
     from gloo_ai.resources.chat import AsyncChat
     from gloo_ai.resources.chat._accumulator import ChatCompletionAccumulator
+    from gloo_ai.resources.chat._grounded_stream import (
+        GroundedChatCompletionStream,
+        GroundedChatCompletionStreamManager,
+        GroundedCompletionAccumulator,
+    )
     from gloo_ai.resources.chat._parsing import ResponseFormatT
     from gloo_ai.resources.chat._stream_helpers import (
         ChatCompletionStream,
@@ -50,12 +62,16 @@ if TYPE_CHECKING:
         AsyncCompletionsV1,
         AsyncCompletionsV1WithRawResponse,
     )
+    from gloo_ai.resources.chat.grounded import AsyncGrounded, AsyncGroundedWithRawResponse
     from gloo_ai.resources.chats import AsyncChats
+    from gloo_ai.resources.embeddings import AsyncEmbeddings, AsyncEmbeddingsWithRawResponse
     from gloo_ai.resources.ingestion import AsyncIngestion
     from gloo_ai.resources.items import AsyncItems
     from gloo_ai.resources.messages import AsyncMessages
     from gloo_ai.resources.models import AsyncModels
     from gloo_ai.resources.recommendations import AsyncRecommendations
+    from gloo_ai.resources.responses._stream_helpers import ResponseStream, ResponseStreamManager
+    from gloo_ai.resources.responses.responses import AsyncResponses, AsyncResponsesWithRawResponse
     from gloo_ai.resources.search import AsyncSearch
     from gloo_ai.types.chat import ChatCompletion, ChatCompletionChunk
     from gloo_ai.types.chat.chat_completion_stream_event import ChatCompletionStreamEvent
@@ -65,6 +81,13 @@ if TYPE_CHECKING:
         CompletionRunToolsKwargs,
         CompletionV1CreateKwargs,
     )
+    from gloo_ai.types.chat.grounded_completion import (
+        Citation,
+        GroundedChatCompletion,
+        GroundedChatCompletionChunk,
+    )
+    from gloo_ai.types.chat.grounded_create_params import GroundedCompletionCreateKwargs
+    from gloo_ai.types.chat.grounded_stream_event import GroundedChatCompletionStreamEvent
     from gloo_ai.types.chat.parsed_chat_completion import ParsedChatCompletion
     from gloo_ai.types.chat_api import (
         Chat,
@@ -78,6 +101,7 @@ if TYPE_CHECKING:
         MessageStopKwargs,
         MessageStopped,
     )
+    from gloo_ai.types.embeddings import CreateEmbeddingResponse, EmbeddingCreateKwargs
     from gloo_ai.types.ingestion import (
         ProcessingResult,
         RealTimeUploadKwargs,
@@ -104,6 +128,7 @@ if TYPE_CHECKING:
         RecommendationKwargs,
         RecommendedItem,
     )
+    from gloo_ai.types.responses import Response, ResponseCreateKwargs, ResponseStreamEvent
     from gloo_ai.types.search import SearchQueryKwargs, SearchResponse
     from gloo_ai.types.usage import UsageTotals
 
@@ -113,19 +138,29 @@ __all__ = [
     "CompletionsV1",
     "CompletionsV1WithRawResponse",
     "CompletionsWithRawResponse",
+    "Embeddings",
+    "EmbeddingsWithRawResponse",
     "Gloo",
+    "Grounded",
+    "GroundedWithRawResponse",
     "Ingestion",
     "Items",
     "Messages",
     "Models",
     "Recommendations",
+    "Responses",
+    "ResponsesWithRawResponse",
     "Search",
     "Stream",
     "SyncChat",
     "SyncChatCompletionStream",
     "SyncChatCompletionStreamManager",
+    "SyncGroundedChatCompletionStream",
+    "SyncGroundedChatCompletionStreamManager",
     "SyncPage",
     "SyncPaginator",
+    "SyncResponseStream",
+    "SyncResponseStreamManager",
 ]
 
 
@@ -144,10 +179,14 @@ class Gloo(SyncWrapper):
         token_url: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_rate_limit_retries: int = DEFAULT_MAX_RATE_LIMIT_RETRIES,
+        retry_read_errors: bool = False,
+        allow_http: bool = False,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         refresh_buffer: float = DEFAULT_REFRESH_BUFFER,
         token_store: TokenStore | None = None,
+        token_store_timeout: float = DEFAULT_TOKEN_STORE_TIMEOUT,
         on_token_refresh: Callable[[TokenMetrics], object] | None = None,
         refresh_ahead: bool = False,
         catalog_ttl: float = 600.0,
@@ -165,10 +204,14 @@ class Gloo(SyncWrapper):
                 token_url=token_url,
                 timeout=timeout,
                 max_retries=max_retries,
+                max_rate_limit_retries=max_rate_limit_retries,
+                retry_read_errors=retry_read_errors,
+                allow_http=allow_http,
                 default_headers=default_headers,
                 http_client=http_client,
                 refresh_buffer=refresh_buffer,
                 token_store=token_store,
+                token_store_timeout=token_store_timeout,
                 on_token_refresh=on_token_refresh,
                 refresh_ahead=refresh_ahead,
                 catalog_ttl=catalog_ttl,
@@ -177,6 +220,56 @@ class Gloo(SyncWrapper):
             ),
             Portal(),
         )
+
+    @functools.cached_property
+    def chat(self) -> SyncChat:
+        """Chat completions: ``client.chat.completions.create(...)``."""
+        return cast("SyncChat", to_sync(self._async.chat, self._portal))
+
+    @functools.cached_property
+    def items(self) -> Items:
+        """The data engine's items: ``client.items.list(publisher_id)``, ``retrieve``,"""
+        return cast("Items", to_sync(self._async.items, self._portal))
+
+    @functools.cached_property
+    def ingestion(self) -> Ingestion:
+        """Ingestion: ``client.ingestion.upload_files(...)``, ``wait_until_processed``,"""
+        return cast("Ingestion", to_sync(self._async.ingestion, self._portal))
+
+    @functools.cached_property
+    def models(self) -> Models:
+        """The model catalog (public, cached): ``await client.models.list()``."""
+        return cast("Models", to_sync(self._async.models, self._portal))
+
+    @functools.cached_property
+    def search(self) -> Search:
+        """Semantic search of publisher content: ``await client.search.query(...)``."""
+        return cast("Search", to_sync(self._async.search, self._portal))
+
+    @functools.cached_property
+    def recommendations(self) -> Recommendations:
+        """Item recommendations: ``client.recommendations.base(...)``, ``verbose``,"""
+        return cast("Recommendations", to_sync(self._async.recommendations, self._portal))
+
+    @functools.cached_property
+    def messages(self) -> Messages:
+        """The deprecated stateful chat API's messages: ``client.messages.send(...)``."""
+        return cast("Messages", to_sync(self._async.messages, self._portal))
+
+    @functools.cached_property
+    def chats(self) -> Chats:
+        """The deprecated stateful chat API's chats: ``client.chats.retrieve(chat_id)``."""
+        return cast("Chats", to_sync(self._async.chats, self._portal))
+
+    @functools.cached_property
+    def responses(self) -> Responses:
+        """The Responses API: ``client.responses.create(...)``, ``client.responses.stream(...)``."""
+        return cast("Responses", to_sync(self._async.responses, self._portal))
+
+    @functools.cached_property
+    def embeddings(self) -> Embeddings:
+        """Embeddings: ``await client.embeddings.create(model=..., input=[...])``."""
+        return cast("Embeddings", to_sync(self._async.embeddings, self._portal))
 
     @overload
     def get(self, path: str, *, cast_to: type[_T], **options: Unpack[CallArgs]) -> _T: ...
@@ -290,8 +383,13 @@ class Gloo(SyncWrapper):
 
     @property
     def max_retries(self) -> int:
-        """The default number of retries of a call."""
+        """The default number of retries of errors of a call."""
         return cast("int", to_sync(self._async.max_retries, self._portal))
+
+    @property
+    def max_rate_limit_retries(self) -> int:
+        """The default number of retries of rate limits (429) of a call."""
+        return cast("int", to_sync(self._async.max_rate_limit_retries, self._portal))
 
     @property
     def is_closed(self) -> bool:
@@ -303,49 +401,9 @@ class Gloo(SyncWrapper):
         """Counters of token refreshes (count, failures, latency, seconds to expiry)."""
         return cast("TokenMetrics | None", to_sync(self._async.token_metrics, self._portal))
 
-    @functools.cached_property
-    def chat(self) -> SyncChat:
-        """Chat completions: ``client.chat.completions.create(...)``."""
-        return cast("SyncChat", to_sync(self._async.chat, self._portal))
-
-    @functools.cached_property
-    def items(self) -> Items:
-        """The data engine's items: ``client.items.list(publisher_id)``, ``retrieve``,"""
-        return cast("Items", to_sync(self._async.items, self._portal))
-
-    @functools.cached_property
-    def ingestion(self) -> Ingestion:
-        """Ingestion: ``client.ingestion.upload_files(...)``, ``wait_until_processed``,"""
-        return cast("Ingestion", to_sync(self._async.ingestion, self._portal))
-
-    @functools.cached_property
-    def models(self) -> Models:
-        """The model catalog (public, cached): ``await client.models.list()``."""
-        return cast("Models", to_sync(self._async.models, self._portal))
-
-    @functools.cached_property
-    def search(self) -> Search:
-        """Semantic search of publisher content: ``await client.search.query(...)``."""
-        return cast("Search", to_sync(self._async.search, self._portal))
-
-    @functools.cached_property
-    def recommendations(self) -> Recommendations:
-        """Item recommendations: ``client.recommendations.base(...)``, ``verbose``,"""
-        return cast("Recommendations", to_sync(self._async.recommendations, self._portal))
-
-    @functools.cached_property
-    def messages(self) -> Messages:
-        """The deprecated stateful chat API's messages: ``client.messages.send(...)``."""
-        return cast("Messages", to_sync(self._async.messages, self._portal))
-
-    @functools.cached_property
-    def chats(self) -> Chats:
-        """The deprecated stateful chat API's chats: ``client.chats.retrieve(chat_id)``."""
-        return cast("Chats", to_sync(self._async.chats, self._portal))
-
     @property
     def usage(self) -> UsageTotals:
-        """The running token totals of this client's chat completions (shared with its"""
+        """The running token totals of this client's chat completions and responses (shared"""
         return cast("UsageTotals", to_sync(self._async.usage, self._portal))
 
     def with_options(
@@ -353,6 +411,8 @@ class Gloo(SyncWrapper):
         *,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        max_rate_limit_retries: int | NotGiven = NOT_GIVEN,
+        retry_read_errors: bool | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
         surface: Surface | NotGiven = NOT_GIVEN,
     ) -> Gloo:
@@ -363,6 +423,8 @@ class Gloo(SyncWrapper):
                 self._async.with_options(
                     timeout=timeout,
                     max_retries=max_retries,
+                    max_rate_limit_retries=max_rate_limit_retries,
+                    retry_read_errors=retry_read_errors,
                     default_headers=default_headers,
                     surface=surface,
                 ),
@@ -510,6 +572,11 @@ class SyncChat(SyncWrapper):
     def completions_v1(self) -> CompletionsV1:
         """The deprecated chat completions v1 (``/ai/v1/chat/completions``)."""
         return cast("CompletionsV1", to_sync(self._async.completions_v1, self._portal))
+
+    @functools.cached_property
+    def grounded(self) -> Grounded:
+        """Grounded completions (RAG): answers drawn from a publisher's content, with their"""
+        return cast("Grounded", to_sync(self._async.grounded, self._portal))
 
 
 class Items(SyncWrapper):
@@ -717,6 +784,66 @@ class Chats(SyncWrapper):
         return cast("ChatUpdate", self._portal.run(self._async.update, chat_id, **kwargs))
 
 
+class Responses(SyncWrapper):
+    """The sync twin of `AsyncResponses` (see its documentation)."""
+
+    _async: AsyncResponses
+
+    @property
+    def with_raw_response(self) -> ResponsesWithRawResponse:
+        """The same methods, returning the `APIResponse` (status, headers, request id)."""
+        return cast(
+            "ResponsesWithRawResponse", to_sync(self._async.with_raw_response, self._portal)
+        )
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] | NotGiven = ..., **kwargs: Unpack[ResponseCreateKwargs]
+    ) -> Response: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[True], **kwargs: Unpack[ResponseCreateKwargs]
+    ) -> Stream[ResponseStreamEvent]: ...
+
+    @overload
+    def create(
+        self, *, stream: bool, **kwargs: Unpack[ResponseCreateKwargs]
+    ) -> Response | Stream[ResponseStreamEvent]: ...
+
+    def create(
+        self, *, stream: bool | NotGiven = NOT_GIVEN, **kwargs: Unpack[ResponseCreateKwargs]
+    ) -> Response | Stream[ResponseStreamEvent]:
+        """Create a response (``POST /ai/v1/responses``; guarded: ``/ai/v2/guarded/responses``)."""
+        return cast(
+            "Response | Stream[ResponseStreamEvent]",
+            self._portal.run(self._async.create, stream=stream, **kwargs),
+        )
+
+    def stream(self, **kwargs: Unpack[ResponseCreateKwargs]) -> SyncResponseStreamManager:
+        """Stream a response as typed events: ``async with client.responses.stream(...)``."""
+        return cast(
+            "SyncResponseStreamManager", to_sync(self._async.stream(**kwargs), self._portal)
+        )
+
+
+class Embeddings(SyncWrapper):
+    """The sync twin of `AsyncEmbeddings` (see its documentation)."""
+
+    _async: AsyncEmbeddings
+
+    @property
+    def with_raw_response(self) -> EmbeddingsWithRawResponse:
+        """The same methods, returning the `APIResponse` (status, headers, request id)."""
+        return cast(
+            "EmbeddingsWithRawResponse", to_sync(self._async.with_raw_response, self._portal)
+        )
+
+    def create(self, **kwargs: Unpack[EmbeddingCreateKwargs]) -> CreateEmbeddingResponse:
+        """Embed one text or a list of texts (``POST /ai/v2/direct/embeddings``)."""
+        return cast("CreateEmbeddingResponse", self._portal.run(self._async.create, **kwargs))
+
+
 class Completions(SyncWrapper):
     """The sync twin of `AsyncCompletions` (see its documentation)."""
 
@@ -826,6 +953,97 @@ class CompletionsV1(SyncWrapper):
         )
 
 
+class Grounded(SyncWrapper):
+    """The sync twin of `AsyncGrounded` (see its documentation)."""
+
+    _async: AsyncGrounded
+
+    @property
+    def with_raw_response(self) -> GroundedWithRawResponse:
+        """The same methods, returning the `APIResponse` (status, headers, request id)."""
+        return cast("GroundedWithRawResponse", to_sync(self._async.with_raw_response, self._portal))
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] | NotGiven = ...,
+        **kwargs: Unpack[GroundedCompletionCreateKwargs],
+    ) -> GroundedChatCompletion: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[True], **kwargs: Unpack[GroundedCompletionCreateKwargs]
+    ) -> Stream[GroundedChatCompletionChunk]: ...
+
+    @overload
+    def create(
+        self, *, stream: bool, **kwargs: Unpack[GroundedCompletionCreateKwargs]
+    ) -> GroundedChatCompletion | Stream[GroundedChatCompletionChunk]: ...
+
+    def create(
+        self,
+        *,
+        stream: bool | NotGiven = NOT_GIVEN,
+        **kwargs: Unpack[GroundedCompletionCreateKwargs],
+    ) -> GroundedChatCompletion | Stream[GroundedChatCompletionChunk]:
+        """Create a grounded completion: an answer drawn from a publisher's content."""
+        return cast(
+            "GroundedChatCompletion | Stream[GroundedChatCompletionChunk]",
+            self._portal.run(self._async.create, stream=stream, **kwargs),
+        )
+
+    def stream(
+        self, **kwargs: Unpack[GroundedCompletionCreateKwargs]
+    ) -> SyncGroundedChatCompletionStreamManager:
+        """Stream a grounded completion as typed events: ``async with ...stream(...) as s``."""
+        return cast(
+            "SyncGroundedChatCompletionStreamManager",
+            to_sync(self._async.stream(**kwargs), self._portal),
+        )
+
+
+class ResponsesWithRawResponse(SyncWrapper):
+    """The sync twin of `AsyncResponsesWithRawResponse` (see its documentation)."""
+
+    _async: AsyncResponsesWithRawResponse
+
+    def create(
+        self, *, stream: bool | NotGiven = NOT_GIVEN, **kwargs: Unpack[ResponseCreateKwargs]
+    ) -> APIResponse[Any]:
+        """``create``, returning the `APIResponse`."""
+        return self._portal.call_raw(self._async.create, stream=stream, **kwargs)
+
+
+class SyncResponseStreamManager(SyncWrapper):
+    """The sync twin of `ResponseStreamManager` (see its documentation)."""
+
+    _async: ResponseStreamManager
+
+    def __enter__(self) -> SyncResponseStream:
+        """``__aenter__``."""
+        return cast("SyncResponseStream", self._enter())
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """``__aexit__``."""
+        self._exit(exc_type, exc, tb)
+
+
+class EmbeddingsWithRawResponse(SyncWrapper):
+    """The sync twin of `AsyncEmbeddingsWithRawResponse` (see its documentation)."""
+
+    _async: AsyncEmbeddingsWithRawResponse
+
+    def create(self, **kwargs: Unpack[EmbeddingCreateKwargs]) -> APIResponse[Any]:
+        """``create``, returning the `APIResponse`."""
+        return self._portal.call_raw(self._async.create, **kwargs)
+
+
 class CompletionsWithRawResponse(SyncWrapper):
     """The sync twin of `AsyncCompletionsWithRawResponse` (see its documentation)."""
 
@@ -867,6 +1085,90 @@ class CompletionsV1WithRawResponse(SyncWrapper):
     ) -> APIResponse[Any]:
         """``create``, returning the `APIResponse`."""
         return self._portal.call_raw(self._async.create, stream=stream, **kwargs)
+
+
+class GroundedWithRawResponse(SyncWrapper):
+    """The sync twin of `AsyncGroundedWithRawResponse` (see its documentation)."""
+
+    _async: AsyncGroundedWithRawResponse
+
+    def create(
+        self,
+        *,
+        stream: bool | NotGiven = NOT_GIVEN,
+        **kwargs: Unpack[GroundedCompletionCreateKwargs],
+    ) -> APIResponse[Any]:
+        """``create``, returning the `APIResponse`."""
+        return self._portal.call_raw(self._async.create, stream=stream, **kwargs)
+
+
+class SyncGroundedChatCompletionStreamManager(SyncWrapper):
+    """The sync twin of `GroundedChatCompletionStreamManager` (see its documentation)."""
+
+    _async: GroundedChatCompletionStreamManager
+
+    def __enter__(self) -> SyncGroundedChatCompletionStream:
+        """``__aenter__``."""
+        return cast("SyncGroundedChatCompletionStream", self._enter())
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """``__aexit__``."""
+        self._exit(exc_type, exc, tb)
+
+
+class SyncResponseStream(SyncWrapper):
+    """The sync twin of `ResponseStream` (see its documentation)."""
+
+    _async: ResponseStream
+
+    @property
+    def response(self) -> httpx.Response:
+        """``ResponseStream.response``."""
+        return cast("httpx.Response", to_sync(self._async.response, self._portal))
+
+    @property
+    def request_id(self) -> Any:
+        """``ResponseStream.request_id``."""
+        return to_sync(self._async.request_id, self._portal)
+
+    def __iter__(self) -> Iterator[ResponseStreamEvent]:
+        """``__aiter__``."""
+        return self._portal.iterate(self._async.__aiter__())
+
+    def __enter__(self) -> SyncResponseStream:
+        """``__aenter__``."""
+        return cast("SyncResponseStream", self._enter())
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """``__aexit__``."""
+        self._exit(exc_type, exc, tb)
+
+    @property
+    def text_stream(self) -> Iterator[str]:
+        """The text of the answer as it arrives: only the ``output_text`` deltas."""
+        return cast("Iterator[str]", to_sync(self._async.text_stream, self._portal))
+
+    def until_done(self) -> None:
+        """Read the stream to its end, releasing the connection."""
+        self._portal.run(self._async.until_done)
+
+    def get_final_response(self) -> Response:
+        """Read the rest of the stream and return the whole response."""
+        return cast("Response", self._portal.run(self._async.get_final_response))
+
+    def close(self) -> None:
+        """Stop reading and release the connection. Safe twice, and from another task."""
+        self._portal.run(self._async.close)
 
 
 class SyncChatCompletionStream(SyncWrapper):
@@ -914,11 +1216,6 @@ class SyncChatCompletionStream(SyncWrapper):
         )
 
     @property
-    def accumulator(self) -> ChatCompletionAccumulator:
-        """The `ChatCompletionAccumulator` that assembles this stream."""
-        return cast("ChatCompletionAccumulator", to_sync(self._async.accumulator, self._portal))
-
-    @property
     def ttft_ms(self) -> float | None:
         """Gloo's time to first token in milliseconds, once a chunk carried it."""
         return cast("float | None", to_sync(self._async.ttft_ms, self._portal))
@@ -935,6 +1232,83 @@ class SyncChatCompletionStream(SyncWrapper):
         """Stop reading and release the connection. Safe twice, and from another task."""
         self._portal.run(self._async.close)
 
+    @property
+    def accumulator(self) -> ChatCompletionAccumulator:
+        """The `ChatCompletionAccumulator` that assembles this stream."""
+        return cast("ChatCompletionAccumulator", to_sync(self._async.accumulator, self._portal))
+
+
+class SyncGroundedChatCompletionStream(SyncWrapper):
+    """The sync twin of `GroundedChatCompletionStream` (see its documentation)."""
+
+    _async: GroundedChatCompletionStream
+
+    @property
+    def response(self) -> httpx.Response:
+        """``GroundedChatCompletionStream.response``."""
+        return cast("httpx.Response", to_sync(self._async.response, self._portal))
+
+    @property
+    def request_id(self) -> Any:
+        """``GroundedChatCompletionStream.request_id``."""
+        return to_sync(self._async.request_id, self._portal)
+
+    def __iter__(self) -> Iterator[GroundedChatCompletionStreamEvent]:
+        """``__aiter__``."""
+        return self._portal.iterate(self._async.__aiter__())
+
+    def __enter__(self) -> SyncGroundedChatCompletionStream:
+        """``__aenter__``."""
+        return cast("SyncGroundedChatCompletionStream", self._enter())
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """``__aexit__``."""
+        self._exit(exc_type, exc, tb)
+
+    @property
+    def text_stream(self) -> Iterator[str]:
+        """The text of the answer as it arrives: only the content deltas, as strings."""
+        return cast("Iterator[str]", to_sync(self._async.text_stream, self._portal))
+
+    @property
+    def current_completion_snapshot(self) -> GroundedChatCompletion:
+        """The completion assembled so far (a live object, updated in place as chunks come)."""
+        return cast(
+            "GroundedChatCompletion", to_sync(self._async.current_completion_snapshot, self._portal)
+        )
+
+    @property
+    def ttft_ms(self) -> float | None:
+        """Gloo's time to first token in milliseconds, once a chunk carried it."""
+        return cast("float | None", to_sync(self._async.ttft_ms, self._portal))
+
+    def until_done(self) -> None:
+        """Read the stream to its end, through the usage chunk, releasing the connection."""
+        self._portal.run(self._async.until_done)
+
+    def get_final_completion(self) -> GroundedChatCompletion:
+        """Read the rest of the stream and return the assembled completion."""
+        return cast("GroundedChatCompletion", self._portal.run(self._async.get_final_completion))
+
+    def close(self) -> None:
+        """Stop reading and release the connection. Safe twice, and from another task."""
+        self._portal.run(self._async.close)
+
+    @property
+    def citations(self) -> list[Citation]:
+        """The citations received so far (they come before the content)."""
+        return cast("list[Citation]", to_sync(self._async.citations, self._portal))
+
+    @property
+    def accumulator(self) -> GroundedCompletionAccumulator:
+        """The `GroundedCompletionAccumulator` that assembles this stream."""
+        return cast("GroundedCompletionAccumulator", to_sync(self._async.accumulator, self._portal))
+
 
 ASYNC_TO_SYNC.update(
     {
@@ -950,11 +1324,21 @@ ASYNC_TO_SYNC.update(
         "gloo_ai.resources.recommendations.AsyncRecommendations": Recommendations,
         "gloo_ai.resources.messages.AsyncMessages": Messages,
         "gloo_ai.resources.chats.AsyncChats": Chats,
+        "gloo_ai.resources.responses.responses.AsyncResponses": Responses,
+        "gloo_ai.resources.embeddings.AsyncEmbeddings": Embeddings,
         "gloo_ai.resources.chat.completions.AsyncCompletions": Completions,
         "gloo_ai.resources.chat.completions_v1.AsyncCompletionsV1": CompletionsV1,
+        "gloo_ai.resources.chat.grounded.AsyncGrounded": Grounded,
+        "gloo_ai.resources.responses.responses.AsyncResponsesWithRawResponse": ResponsesWithRawResponse,
+        "gloo_ai.resources.responses._stream_helpers.ResponseStreamManager": SyncResponseStreamManager,
+        "gloo_ai.resources.embeddings.AsyncEmbeddingsWithRawResponse": EmbeddingsWithRawResponse,
         "gloo_ai.resources.chat.completions.AsyncCompletionsWithRawResponse": CompletionsWithRawResponse,
         "gloo_ai.resources.chat._stream_helpers.ChatCompletionStreamManager": SyncChatCompletionStreamManager,
         "gloo_ai.resources.chat.completions_v1.AsyncCompletionsV1WithRawResponse": CompletionsV1WithRawResponse,
+        "gloo_ai.resources.chat.grounded.AsyncGroundedWithRawResponse": GroundedWithRawResponse,
+        "gloo_ai.resources.chat._grounded_stream.GroundedChatCompletionStreamManager": SyncGroundedChatCompletionStreamManager,
+        "gloo_ai.resources.responses._stream_helpers.ResponseStream": SyncResponseStream,
         "gloo_ai.resources.chat._stream_helpers.ChatCompletionStream": SyncChatCompletionStream,
+        "gloo_ai.resources.chat._grounded_stream.GroundedChatCompletionStream": SyncGroundedChatCompletionStream,
     }
 )

@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import parse_qs, unquote_plus
 
 import httpx
@@ -31,11 +31,14 @@ from ._asgi import (
 from ._catalog import CATALOG_MODELS, CATALOG_ROUTES
 from ._chat_api import CHAT_API_ROUTES, ChatStore
 from ._completions import answer, completion_body, resolve_routing
+from ._embeddings import EMBEDDINGS_ROUTES
 from ._engine import EngineState
 from ._engine_routes import ENGINE_ROUTES
 from ._faults import FaultScript
+from ._grounded import GROUNDED_ROUTES
 from ._ingestion import INGESTION_ROUTES
 from ._introspection import PREFIX, introspect
+from ._responses import RESPONSES_ROUTES
 from ._routes import Route, Router, RouteRequest, query_of, route
 from ._search import SEARCH_ROUTES
 from ._sse import stream_events
@@ -51,6 +54,7 @@ V2_PATH = "/ai/v2/chat/completions"
 V1_PATH = "/ai/v1/chat/completions"
 
 _STATUS_FAULTS = ("status", "rate_limit", "server_error")
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,9 @@ class RecordedRequest:
         headers: the headers, with lower-case names.
         json: the body decoded as JSON, or None if it is not JSON (the token form).
         body: the raw body.
+
+    Its ``repr()`` masks the credentials (``Authorization``, ``Cookie``, ``X-Api-Key``), so
+    that a failed assertion does not print them; ``headers`` itself holds the real values.
     """
 
     method: str
@@ -71,16 +78,29 @@ class RecordedRequest:
     json: Any
     body: bytes = field(default=b"", repr=False)
 
+    def __repr__(self) -> str:
+        shown = {
+            name: "***" if name.lower() in _SECRET_HEADERS else value
+            for name, value in self.headers.items()
+        }
+        return (
+            f"RecordedRequest(method={self.method!r}, path={self.path!r}, headers={shown!r}, "
+            f"json={self.json!r})"
+        )
+
 
 class GlooEmulator:
     """An offline emulator of the Gloo AI API, as an ASGI application.
 
     It serves ``POST /oauth2/token`` (client credentials), ``POST /ai/v2/chat/completions``
     and ``POST /ai/v1/chat/completions`` as Gloo's documentation describes them, with
-    deterministic answers; the data engine and ingestion (``/engine/v2/...``,
+    deterministic answers; grounded completions on both path generations (citations derived
+    from the prompt); the data engine and ingestion (``/engine/v2/...``,
     ``/ingestion/...``): items held in memory per publisher (`engine`); the public model
     catalog (``GET /platform/v2/models``), search and recommendations (results derived from
-    the query), and the deprecated stateful chat API (chats held in memory). Run it
+    the query), the deprecated stateful chat API (chats held in memory), the Responses API
+    (``/ai/v1/responses``, ``/ai/v2/guarded/responses``) and embeddings
+    (``/ai/v2/direct/embeddings``). Run it
     in-process with `http_client` or `client` (no socket), or on
     a loopback port with `EmulatorServer` or `serve`. Script failures with `faults` and
     assert on `counts` and `requests`.
@@ -104,6 +124,9 @@ class GlooEmulator:
         models: the catalog's models (dicts as the API sends them); edit it to change the
             catalog.
         chats: the stateful chat API's chats (`ChatStore`).
+        responses_completed_shape: ``"flat"`` (the default, as the live API sends it) or
+            ``"nested"`` (under ``response``, as Gloo's docs show): where a streamed
+            response's ``response.completed`` event puts the response's fields.
     """
 
     DEFAULT_CLIENT_ID: ClassVar[str] = "emulator-client-id"
@@ -140,6 +163,7 @@ class GlooEmulator:
         self.engine = EngineState(lambda: self.clock())
         self.models: list[dict[str, Any]] = [dict(model) for model in CATALOG_MODELS]
         self.chats = ChatStore()
+        self.responses_completed_shape: Literal["flat", "nested"] = "flat"
         self._tokens: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -403,11 +427,14 @@ ROUTES: list[Route] = [
     _guarded_route,
     _direct_route,
     _v1_route,
+    *GROUNDED_ROUTES,
     *ENGINE_ROUTES,
     *INGESTION_ROUTES,
     *CATALOG_ROUTES,
     *SEARCH_ROUTES,
     *CHAT_API_ROUTES,
+    *RESPONSES_ROUTES,
+    *EMBEDDINGS_ROUTES,
 ]
 
 
