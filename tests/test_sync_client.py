@@ -222,3 +222,20 @@ def test_a_forked_child_gets_its_own_loop_thread() -> None:
 def test_the_public_name() -> None:
     assert gloo_ai.Gloo is Gloo
     assert "Gloo(" in repr(sync_client(GlooEmulator()))
+
+
+def test_every_area_works_synchronously() -> None:
+    emulator = GlooEmulator()
+    with sync_client(emulator) as client:
+        grounded = client.chat.grounded.create(messages=ASK, include_citations=True)
+        assert grounded.citations
+        with client.chat.grounded.stream(messages=ASK, include_citations=True) as stream:
+            assert "".join(stream.text_stream)
+            assert stream.get_final_completion().citations
+        response = client.responses.create(model="gloo-openai-gpt-5-mini", input="What is hope?")
+        assert response.output_text
+        with client.responses.stream(model="gloo-openai-gpt-5-mini", input="Hope?") as events:
+            assert "".join(events.text_stream) == events.get_final_response().output_text
+        vectors = client.embeddings.create(model="gloo-baai-bge-base-en-v1.5", input=["a", "b"])
+        assert len(vectors.data) == 2
+        assert client.search.query(query="hope", tenant="TestOrg").data is not None
