@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from ._response import APIResponse
     from ._streaming import AsyncStream
     from ._surface import Surface
+    from ._sync import Gloo
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
     from .resources.chat._accumulator import ChatCompletionAccumulator
     from .resources.chat._grounded_stream import (
@@ -97,6 +98,7 @@ __all__ = [
     "FileContent",
     "FileInput",
     "FunctionTool",
+    "Gloo",
     "GlooError",
     "GroundedChatCompletionStream",
     "GroundedChatCompletionStreamManager",
@@ -161,6 +163,7 @@ _LAZY: dict[str, str] = {
     "FileContent": "._multipart",
     "FileInput": "._multipart",
     "FunctionTool": ".tools",
+    "Gloo": "._sync",
     "GlooError": "._exceptions",
     "GroundedChatCompletionStream": ".resources.chat._grounded_stream",
     "GroundedChatCompletionStreamManager": ".resources.chat._grounded_stream",

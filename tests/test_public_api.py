@@ -43,6 +43,7 @@ EXPECTED_ALL = [
     "FileContent",
     "FileInput",
     "FunctionTool",
+    "Gloo",
     "GlooError",
     "GroundedChatCompletionStream",
     "GroundedChatCompletionStreamManager",

@@ -37,6 +37,7 @@ from ._engine_routes import ENGINE_ROUTES
 from ._faults import FaultScript
 from ._grounded import GROUNDED_ROUTES
 from ._ingestion import INGESTION_ROUTES
+from ._introspection import PREFIX, introspect
 from ._responses import RESPONSES_ROUTES
 from ._routes import Route, Router, RouteRequest, query_of, route
 from ._search import SEARCH_ROUTES
@@ -110,6 +111,9 @@ class GlooEmulator:
         api_keys: static API keys accepted as bearer tokens.
         token_lifetime: seconds an issued token stays valid (``expires_in``).
         clock: monotonic seconds, for token expiry (default `time.monotonic`).
+        chunk_delay_ms: milliseconds between the events of a stream (default 0), so that a
+            person sees tokens arrive; a request's ``x-emulator-chunk-delay-ms`` header
+            overrides it.
 
     Attributes:
         counts: requests per path (faulted ones too), and ``"401"`` for every 401 sent.
@@ -138,6 +142,7 @@ class GlooEmulator:
         api_keys: Iterable[str] = (DEFAULT_API_KEY,),
         token_lifetime: float = 3600.0,
         clock: Callable[[], float] | None = None,
+        chunk_delay_ms: float = 0.0,
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must not be empty.")
@@ -149,6 +154,7 @@ class GlooEmulator:
         self.client_secret = client_secret
         self.api_keys: tuple[str, ...] = tuple(api_keys)
         self.token_lifetime = float(token_lifetime)
+        self.chunk_delay_ms = _delay_ms(chunk_delay_ms, "chunk_delay_ms")
         self.clock: Callable[[], float] = clock if clock is not None else time.monotonic
         self.counts: collections.Counter[str] = collections.Counter()
         self.requests: list[RecordedRequest] = []
@@ -252,6 +258,11 @@ class GlooEmulator:
         body = await read_body(receive)
         if body is None:
             return  # the client went away before sending the whole request
+        if path.startswith(PREFIX):  # the emulator's own view: not counted nor recorded
+            await send_reply(
+                send, introspect(self, method, path, scope.get("client")), collections.Counter()
+            )
+            return
         try:
             decoded: Any = json.loads(body) if body else None
         except ValueError:
@@ -268,7 +279,12 @@ class GlooEmulator:
             if not await wait(receive, seconds):
                 return
         reply = self._route(method, path, headers, body, scope.get("query_string", b""))
-        await send_reply(send, reply, self.counts, fault)
+        pace = headers.get("x-emulator-chunk-delay-ms")
+        try:
+            delay = self.chunk_delay_ms if pace is None else _delay_ms(float(pace), "pace")
+        except ValueError:
+            delay = self.chunk_delay_ms
+        await send_reply(send, reply, self.counts, fault, chunk_delay=delay / 1000)
 
     def _route(
         self, method: str, path: str, headers: dict[str, str], body: bytes, query: bytes = b""
@@ -353,6 +369,12 @@ class GlooEmulator:
         except ValueError as exc:
             raise invalid_request(f"The request body is not valid JSON: {exc}.") from None
         request = validate_completion(payload, version)
+        known = {model.get("id") for model in self.models}
+        if version == 2 and request.model is not None and request.model not in known:
+            raise invalid_request(
+                f"Unknown model {request.model!r}: list the models with "
+                "GET /platform/v2/models, or route with auto_routing or model_family."
+            )
         routing = resolve_routing(request)
         result = answer(request)
         created = int(time.time())
@@ -414,6 +436,12 @@ ROUTES: list[Route] = [
     *RESPONSES_ROUTES,
     *EMBEDDINGS_ROUTES,
 ]
+
+
+def _delay_ms(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be milliseconds >= 0, not {value!r}.")
+    return float(value)
 
 
 def _basic_credentials(header: str) -> tuple[str | None, str | None]:
