@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         TokenUnavailableError,
         UnprocessableEntityError,
     )
+    from ._logs import RedactingFilter, setup_logging
     from ._multipart import FileContent, FileInput, MultipartBody
     from ._pagination import AsyncPage, AsyncPaginator
     from ._response import APIResponse
@@ -118,6 +119,7 @@ __all__ = [
     "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedactingFilter",
     "ResponseParseError",
     "ResponseStream",
     "ResponseStreamManager",
@@ -138,6 +140,7 @@ __all__ = [
     "assistant_message",
     "function_tool",
     "parse_tool_call",
+    "setup_logging",
     "tool_result",
 ]
 
@@ -184,6 +187,7 @@ _LAZY: dict[str, str] = {
     "ParsedToolCall": ".tools",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "RedactingFilter": "._logs",
     "ResponseParseError": ".resources.chat._parsing",
     "ResponseStream": ".resources.responses",
     "ResponseStreamManager": ".resources.responses",
@@ -203,6 +207,7 @@ _LAZY: dict[str, str] = {
     "assistant_message": ".resources.chat._tool_runner",
     "function_tool": ".tools",
     "parse_tool_call": ".tools",
+    "setup_logging": "._logs",
     "tool_result": ".resources.chat._tool_runner",
 }
 

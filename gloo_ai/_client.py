@@ -24,6 +24,7 @@ from ._config import (
     SystemClock,
 )
 from ._exceptions import ConfigurationError
+from ._logs import auto_setup
 from ._pool import HttpState
 from ._requester import Requester, SharedState
 from ._settings import (
@@ -141,6 +142,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
     ) -> None:
         if args:
             raise ConfigurationError(KEYWORDS_ONLY)
+        auto_setup()  # GLOO_LOG, once per process
         defaults = check_call_defaults(
             timeout=timeout,
             max_retries=max_retries,

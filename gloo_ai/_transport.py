@@ -228,20 +228,32 @@ class Transport:
         while True:
             request = build()
             attempts += 1
+            started = self.clock.monotonic()
             try:
                 response = await self._attempt(request, auth=auth, stream=stream)
             except Failed as failed:
+                log.debug(
+                    "%s %s -> %s (%s) attempt=%d elapsed_ms=%.1f",
+                    request.method,
+                    request.url.path,
+                    type(failed.error).__name__,
+                    failed.failure,
+                    attempts,
+                    (self.clock.monotonic() - started) * 1000,
+                )
                 if await self._retry_failure(failed, policy, budget, retry_read_errors):
                     continue
                 raise transport_error(
                     failed.error, request, attempts, note=read_error_note(failed, policy)
                 ) from failed.error
             log.debug(
-                "%s %s -> %d (request id %s)",
+                "%s %s -> %d attempt=%d request_id=%s elapsed_ms=%.1f",
                 request.method,
-                request.url,
+                request.url.path,
                 response.status_code,
-                request_id_of(response.headers),
+                attempts,
+                request_id_of(response.headers) or "-",
+                (self.clock.monotonic() - started) * 1000,
             )
             if response.is_success:
                 return response
@@ -286,11 +298,14 @@ class Transport:
             return False
         delay = backoff_delay(done, self._random.random())
         log.info(
-            "Retrying %s %s in %.2f s after %s",
+            "Retrying %s %s in %.2f s after %s (%s), retry %d of %d",
             failed.request.method,
-            failed.request.url,
+            failed.request.url.path,
             delay,
             type(failed.error).__name__,
+            failed.failure,
+            budget.retries,
+            budget.max_retries,
         )
         await self.clock.sleep(delay)
         return True
@@ -318,11 +333,15 @@ class Transport:
         else:
             budget.take_retry()
         log.info(
-            "Retrying %s %s in %.2f s after HTTP %d",
+            "Retrying %s %s in %.2f s after HTTP %d (request_id=%s), %s %d of %d",
             response.request.method,
-            response.request.url,
+            response.request.url.path,
             decision.delay,
             response.status_code,
+            request_id_of(response.headers) or "-",
+            "rate-limit retry" if decision.rate_limited else "retry",
+            budget.rate_limit_retries if decision.rate_limited else budget.retries,
+            budget.max_rate_limit_retries if decision.rate_limited else budget.max_retries,
         )
         await self.clock.sleep(decision.delay)
         return True

@@ -64,6 +64,7 @@ EXPECTED_ALL = [
     "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedactingFilter",
     "ResponseParseError",
     "ResponseStream",
     "ResponseStreamManager",
@@ -84,6 +85,7 @@ EXPECTED_ALL = [
     "assistant_message",
     "function_tool",
     "parse_tool_call",
+    "setup_logging",
     "tool_result",
 ]
 
