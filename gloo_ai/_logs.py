@@ -60,12 +60,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+"), rf"\1\2{_REDACTED}"),
     # "key": "value" in JSON, 'key': 'value' in a Python repr.
     (
-        re.compile(rf"""(?i)(["'](?:{_SECRET_KEYS})["']\s*:\s*b?["'])((?:[^"'\\]|\\.)*)"""),
+        re.compile(rf"""(?i)((["'])(?:{_SECRET_KEYS})\2\s*:\s*b?(["']))((?:(?!\3)[^\\]|\\.)*)"""),
         rf"\1{_REDACTED}",
     ),
     # key=value in a form body or a query string.
     (
-        re.compile(rf"(?i)(?<![A-Za-z0-9_-])((?:{_SECRET_KEYS})=)([^&\s\"',;]+)"),
+        re.compile(rf"(?i)(?<![A-Za-z0-9_-])((?:{_SECRET_KEYS})=)([^&\s\"']+)"),
         rf"\1{_REDACTED}",
     ),
     # URL userinfo: scheme://user:password@host.

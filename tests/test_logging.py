@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import gloo_ai
 from gloo_ai import AsyncGloo, RedactingFilter, setup_logging
 from gloo_ai._logs import LOG_FORMAT, redact
 from gloo_ai.testing import EmulatorServer, GlooEmulator
@@ -75,6 +76,9 @@ REDACTIONS = [
     ),
     ('{"client_secret": "s\\"3"}', '{"client_secret": "[REDACTED]"}'),
     ("{'password': 'hunter2', 'user': 'a'}", "{'password': '[REDACTED]', 'user': 'a'}"),
+    ("{'password': \"it's-me\", 'u': 1}", "{'password': \"[REDACTED]\", 'u': 1}"),
+    ('{"secret": "a\'b", "n": 1}', '{"secret": "[REDACTED]", "n": 1}'),
+    ("password=pa,ss;word&next=1", "password=[REDACTED]&next=1"),
     (
         "grant_type=client_credentials&client_secret=s3cr3t&scope=api/access",
         "grant_type=client_credentials&client_secret=[REDACTED]&scope=api/access",
@@ -190,6 +194,16 @@ def test_no_gloo_log_changes_nothing_but_the_filter() -> None:
     assert (logger.level, logger.handlers) == (logging.NOTSET, [])
 
 
+def test_the_filter_on_the_gloo_ai_logger_redacts_for_the_applications_handlers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    setup_logging()  # no GLOO_LOG: only the filter
+    with caplog.at_level(logging.DEBUG, logger="gloo_ai"):
+        logging.getLogger("gloo_ai").debug("sent %s", "Authorization: Bearer tok-LEAK-1")
+    assert "tok-LEAK-1" not in caplog.text
+    assert "sent Authorization: [REDACTED]" in caplog.text
+
+
 # --------------------------------------------------------------------------- in-process, sockets
 
 
@@ -277,6 +291,81 @@ async def test_a_rate_limit_retry_names_its_own_budget(
     attempts = [r for r in caplog.records if ATTEMPT.match(r.getMessage())]
     assert [r.levelno for r in attempts] == [logging.DEBUG, logging.DEBUG]
     assert API_KEY not in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_token_fetches_retries_and_a_401_refresh_are_logged_without_a_token(
+    emulated: tuple[GlooEmulator, str], clock: FakeClock
+) -> None:
+    emulator, url = emulated
+    emulator.faults.status("/oauth2/token", 503)
+    out = io.StringIO()
+    setup_logging("debug", stream=out)
+    async with AsyncGloo(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=url, _clock=clock
+    ) as client:
+        await client.chat.completions.create(model="gloo-openai-gpt-5-mini", messages=MESSAGES)
+        emulator.expire_tokens()
+        await client.chat.completions.create(model="gloo-openai-gpt-5-mini", messages=MESSAGES)
+    messages = [message for _, _, message in lines_of(out.getvalue())]
+    token_attempts = [m for m in map(ATTEMPT.match, messages) if m and m["path"] == "/oauth2/token"]
+    assert [m.group("status", "attempt") for m in token_attempts] == [
+        ("503", "1"),
+        ("200", "2"),
+        ("200", "1"),
+    ]
+    fetched = [m for m in map(TOKEN.match, messages) if m]
+    assert [(m["attempts"], m["expires"]) for m in fetched] == [("2", "3600"), ("1", "3600")]
+    assert sum(m.startswith("Retrying POST /oauth2/token in ") for m in messages) == 1
+    assert f"Got 401 from POST {CHAT}; refreshing the access token and retrying once" in messages
+    chat = [m for m in map(ATTEMPT.match, messages) if m and m["path"] == CHAT]
+    # The replay after the 401 happens inside the auth flow: one attempt of the call.
+    assert [m.group("status", "attempt") for m in chat] == [("200", "1"), ("200", "1")]
+    assert emulator.counts["/oauth2/token"] == 3
+    assert_no_secret(out.getvalue(), emulator)
+
+
+@pytest.mark.asyncio
+async def test_a_failed_token_fetch_says_so_with_its_attempts(
+    emulated: tuple[GlooEmulator, str], clock: FakeClock
+) -> None:
+    emulator, url = emulated
+    emulator.faults.status("/oauth2/token", 503, times=3)
+    out = io.StringIO()
+    setup_logging("info", stream=out)
+    client = AsyncGloo(
+        client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=url, max_retries=2, _clock=clock
+    )
+    async with client:
+        with pytest.raises(gloo_ai.TokenUnavailableError):
+            await client.chat.completions.create(model="gloo-openai-gpt-5-mini", messages=MESSAGES)
+    messages = [message for _, _, message in lines_of(out.getvalue())]
+    assert re.fullmatch(
+        r"The token request failed after 3 attempt\(s\) in \d+\.\d ms \(InternalServerError\)",
+        messages[-1],
+    )
+    assert len(messages) == 3  # two retries, then the failure
+    assert CLIENT_SECRET not in out.getvalue()
+
+
+@pytest.mark.asyncio
+async def test_trace_shows_httpcore_events_through_the_redacting_handler(
+    loopback: LoopbackServer, clock: FakeClock
+) -> None:
+    loopback.add(
+        "/things",
+        Reply(200, body={"ok": True}, headers={"set-cookie": "session=ck-LEAK-in-cookie"}),
+    )
+    out = io.StringIO()
+    setup_logging("trace", stream=out)
+    async with AsyncGloo(api_key=API_KEY, base_url=loopback.url, _clock=clock) as client:
+        await client.get("/things")
+    lines = lines_of(out.getvalue())
+    assert any(name == "httpcore.http11" for _, name, _ in lines)
+    assert "receive_response_headers.complete" in out.getvalue()
+    assert "(b'set-cookie', b'[REDACTED]')" in out.getvalue()
+    for secret in ("ck-LEAK-in-cookie", API_KEY):
+        assert secret not in out.getvalue()
 
 
 # --------------------------------------------------------------------------- GLOO_LOG, fresh env
