@@ -184,6 +184,29 @@ async def test_gloo_failing_is_a_502_and_bad_input_a_422(gloo_emulator: GlooEmul
     assert gloo_emulator.counts[COMPLETIONS] == 1  # bad input never reached Gloo
 
 
+@pytest.mark.asyncio
+async def test_a_stream_that_breaks_ends_with_an_error_event(gloo_emulator: GlooEmulator) -> None:
+    gloo_emulator.faults.stream_error(COMPLETIONS, after_events=2)
+    client = gloo_emulator.client()
+    example.app.dependency_overrides[example.get_client] = lambda: client
+    try:
+        transport = httpx.ASGITransport(app=example.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as http:
+            streamed = await http.get("/ask/stream", params={"question": "Hi"})
+            schema = await http.get("/openapi.json")
+    finally:
+        example.app.dependency_overrides.clear()
+    assert streamed.status_code == 200  # the answer had started: the error is in the stream
+    events = _events(streamed.text)
+    assert [name for name, _ in events] == ["message", "message", "error"]
+    assert events[-1][1]["error"].startswith("The answer could not be generated")
+    assert "PROVIDER_UNAVAILABLE" not in streamed.text
+    assert gloo_emulator.counts[COMPLETIONS] == 1  # a generation is not repeated silently
+    assert schema.status_code == 200
+    stream_answer = schema.json()["paths"]["/ask/stream"]["get"]["responses"]["200"]
+    assert list(stream_answer["content"]) == ["text/event-stream"]
+
+
 # -- the browser goes away mid-stream ---------------------------------------------------------
 
 

@@ -96,9 +96,11 @@ class SSEResponse(StreamingResponse):
 
     media_type = "text/event-stream"
 
-    def __init__(self, upstream: AsyncStream[ChatCompletionChunk]) -> None:
+    def __init__(self, upstream: AsyncStream[ChatCompletionChunk], status_code: int = 200) -> None:
         super().__init__(
-            _relay(upstream), headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+            _relay(upstream),
+            status_code,  # FastAPI's OpenAPI schema reads its default
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
         self.upstream = upstream
 
