@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
+        ResponseTooLargeError,
         TokenExchangeError,
         TokenUnavailableError,
         UnprocessableEntityError,
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
+        ToolCallLimitError,
         ToolLoopLimitError,
         ToolRunResult,
         assistant_message,
@@ -108,6 +110,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseParseError",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "Surface",
     "Timeout",
@@ -115,6 +118,7 @@ __all__ = [
     "TokenMetrics",
     "TokenUnavailableError",
     "ToolArgumentsError",
+    "ToolCallLimitError",
     "ToolLoopLimitError",
     "ToolRunResult",
     "UnknownToolError",
@@ -167,6 +171,7 @@ _LAZY: dict[str, str] = {
     "ParsedToolCall": ".tools",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "ResponseTooLargeError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
     "RetryPolicy": "._config",
     "Surface": "._surface",
@@ -175,6 +180,7 @@ _LAZY: dict[str, str] = {
     "TokenExchangeError": "._exceptions",
     "TokenUnavailableError": "._exceptions",
     "ToolArgumentsError": ".tools",
+    "ToolCallLimitError": ".resources.chat._tool_runner",
     "ToolLoopLimitError": ".resources.chat._tool_runner",
     "ToolRunResult": ".resources.chat._tool_runner",
     "UnknownToolError": ".tools",

@@ -21,10 +21,13 @@ from ._config import (
     Clock,
     NotGiven,
     SystemClock,
+    check_headers,
     check_max_retries,
+    check_seconds,
     check_timeout,
 )
 from ._exceptions import ConfigurationError
+from ._limits import DEFAULT_MAX_RESPONSE_BYTES, BodyLimits
 from ._pool import HttpState
 from ._requester import Requester, SharedState
 from ._settings import (
@@ -35,6 +38,7 @@ from ._settings import (
     validate_base_url,
     validate_url,
 )
+from ._sse import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES
 from ._surface import Surface, check_surface, surface_from_env
 from ._tokens import TokenStore
 from ._transport import Transport
@@ -63,14 +67,6 @@ _KEYWORDS_ONLY = (
     "client_id=... and client_secret=... for OAuth2 client credentials (or set them in the "
     "environment, GLOO_API_KEY or GLOO_CLIENT_ID and GLOO_CLIENT_SECRET)."
 )
-
-
-def _validate_timeout(timeout: object) -> float | httpx.Timeout | None:
-    return check_timeout(timeout, ConfigurationError)
-
-
-def _validate_max_retries(max_retries: object) -> int:
-    return check_max_retries(max_retries, ConfigurationError)
 
 
 class AsyncGloo(GenericVerbs):
@@ -120,6 +116,10 @@ class AsyncGloo(GenericVerbs):
             the Responses API: ``"standard"`` (the default), ``"guarded"`` (guardrails always
             on) or ``"direct"`` (no guardrails or values layer); default ``GLOO_SURFACE``,
             else ``"standard"``. A call may pick another with ``surface=...``.
+        max_response_bytes: the largest whole answer read (64 MiB); a larger one raises
+            `ResponseTooLargeError` and is not read further. Streams are not capped as a
+            whole, but ``max_stream_line_bytes`` (4 MiB) caps one line of a stream and
+            ``max_stream_event_bytes`` (8 MiB) the data of one event.
     """
 
     def __init__(
@@ -140,20 +140,20 @@ class AsyncGloo(GenericVerbs):
         refresh_ahead: bool = False,
         catalog_ttl: float = 600.0,
         surface: Surface | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_stream_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
+        max_stream_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         _clock: Clock | None = None,
     ) -> None:
         if args:
             raise ConfigurationError(_KEYWORDS_ONLY)
-        timeout = _validate_timeout(timeout)
-        max_retries = _validate_max_retries(max_retries)
+        timeout = check_timeout(timeout, ConfigurationError)
+        max_retries = check_max_retries(max_retries, ConfigurationError)
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(
                 f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}."
             )
-        if not isinstance(refresh_buffer, (int, float)) or refresh_buffer < 0:
-            raise ConfigurationError(
-                f"refresh_buffer must be seconds >= 0, not {refresh_buffer!r}."
-            )
+        refresh_buffer = check_seconds("refresh_buffer", refresh_buffer, ConfigurationError)
         if token_store is not None and not isinstance(token_store, TokenStore):
             raise ConfigurationError(
                 "token_store must be a TokenStore (with async get, set and delete, and lock), "
@@ -161,12 +161,12 @@ class AsyncGloo(GenericVerbs):
             )
         if on_token_refresh is not None and not callable(on_token_refresh):
             raise ConfigurationError("on_token_refresh must be callable.")
-        if (
-            isinstance(catalog_ttl, bool)
-            or not isinstance(catalog_ttl, (int, float))
-            or not catalog_ttl >= 0
-        ):
-            raise ConfigurationError(f"catalog_ttl must be seconds >= 0, not {catalog_ttl!r}.")
+        catalog_ttl = check_seconds("catalog_ttl", catalog_ttl, ConfigurationError)
+        limits = BodyLimits.checked(
+            response_bytes=max_response_bytes,
+            line_bytes=max_stream_line_bytes,
+            event_bytes=max_stream_event_bytes,
+        )
         chosen: Surface = (
             check_surface(surface, ConfigurationError)
             if surface is not None
@@ -181,9 +181,10 @@ class AsyncGloo(GenericVerbs):
         if mode == "client_credentials":
             self.token_url = validate_url("token_url", token_url or f"{self.base_url}/oauth2/token")
         state = HttpState(http_client)
-        headers = {"User-Agent": USER_AGENT}
-        if default_headers:
-            headers.update(default_headers)
+        headers = {
+            "User-Agent": USER_AGENT,
+            **(check_headers(default_headers, ConfigurationError, "default_headers") or {}),
+        }
         transport = Transport(
             state,
             base_url=self.base_url,
@@ -191,6 +192,7 @@ class AsyncGloo(GenericVerbs):
             max_retries=max_retries,
             headers=headers,
             clock=clock,
+            limits=limits,
         )
         if mode == "api_key":
             state.auth = ApiKeyAuth(first)
@@ -363,12 +365,16 @@ class AsyncGloo(GenericVerbs):
                 base_url=transport.base_url,
                 timeout=transport.timeout
                 if isinstance(timeout, NotGiven)
-                else _validate_timeout(timeout),
+                else check_timeout(timeout, ConfigurationError),
                 max_retries=transport.max_retries
                 if isinstance(max_retries, NotGiven)
-                else _validate_max_retries(max_retries),
-                headers={**transport.headers, **(default_headers or {})},
+                else check_max_retries(max_retries, ConfigurationError),
+                headers={
+                    **transport.headers,
+                    **(check_headers(default_headers, ConfigurationError, "default_headers") or {}),
+                },
                 clock=transport.clock,
+                limits=transport.limits,
             ),
             self._requester.shared,
             self.surface

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol, TypeAlias, TypeVar
 
@@ -148,3 +149,51 @@ def check_max_retries(max_retries: object, error: type[Exception]) -> int:
     if isinstance(max_retries, int) and not isinstance(max_retries, bool) and max_retries >= 0:
         return max_retries
     raise error(f"max_retries must be a whole number >= 0, not {max_retries!r}.")
+
+
+def check_seconds(name: str, value: object, error: type[Exception]) -> float:
+    """Return ``value`` as seconds (a number >= 0, not NaN) or raise ``error`` naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise error(f"{name} must be seconds >= 0, not {value!r}.")
+    return float(value)
+
+
+# What HTTP allows in a header: a name of token characters, a value of visible ASCII
+# characters, spaces and tabs (no CR, LF or other control character, nothing else).
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_VALUE = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\t"}
+
+
+def check_headers(
+    headers: object, error: type[Exception], where: str = "extra_headers"
+) -> dict[str, str] | None:
+    """Return ``headers`` as a dict of valid header names and values, or raise ``error``.
+
+    Checked before anything is sent: a value must be a ``str`` of printable ASCII (a CR or LF
+    would split the request, a lone surrogate or other non-ASCII character cannot be sent).
+    The message names the header but never shows its value (it may be a secret).
+    """
+    if headers is None:
+        return None
+    if not isinstance(headers, Mapping):
+        raise error(f"{where} must be a mapping of header names to str values.")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name or not _TOKEN.issuperset(name):
+            raise error(
+                f"{where}: {name!r} is not a valid header name (letters, digits and "
+                "!#$%&'*+-.^_`|~ only)."
+            )
+        if not isinstance(value, str):
+            raise error(
+                f"{where}: the value of the {name} header must be a str, not "
+                f"{type(value).__name__}: pass str(value)."
+            )
+        if not _VALUE.issuperset(value):
+            raise error(
+                f"{where}: the value of the {name} header holds a character HTTP headers "
+                "cannot carry (a line break, a control or a non-ASCII character); its value "
+                "is not shown. Encode it first (for example with urllib.parse.quote)."
+            )
+        checked[name] = value
+    return checked

@@ -23,6 +23,7 @@ from ._exceptions import (
     InvalidArgumentError,
     make_status_error,
 )
+from ._limits import DEFAULT_LIMITS, EXTENSION, BodyLimits, read_body, read_error_body
 from ._multipart import MultipartBody
 from ._pool import HttpState
 from ._retry import backoff_delay, decide, retry_transport_error
@@ -48,6 +49,7 @@ class Transport:
         max_retries: the default number of retries of a call.
         headers: headers sent with every call (``User-Agent`` and the user's defaults).
         clock: where retries sleep and read the time.
+        limits: how much of an answer is read (`BodyLimits`).
     """
 
     def __init__(
@@ -59,8 +61,10 @@ class Transport:
         max_retries: int,
         headers: Mapping[str, str],
         clock: Clock,
+        limits: BodyLimits = DEFAULT_LIMITS,
     ) -> None:
         self.state = state
+        self.limits = limits
         self.base_url = base_url
         self.timeout = timeout
         self.max_retries = max_retries
@@ -100,6 +104,7 @@ class Transport:
         if options.extra_query:
             params = {**(params or {}), **options.extra_query}
         request = httpx.Request(method, url, headers=headers, content=content, params=params)
+        request.extensions[EXTENSION] = self.limits
         request.extensions["timeout"] = (
             self._timeout_ext
             if isinstance(options.timeout, NotGiven)
@@ -153,7 +158,10 @@ class Transport:
             request = build()
             method = request.method
             try:
-                response = await self.state.http().send(request, auth=auth, stream=stream)
+                # Always unread: a 2xx body is read here up to its cap, an error body once.
+                response = await self.state.http().send(request, auth=auth, stream=True)
+                if not stream and response.is_success:
+                    await read_body(response, self.limits.response_bytes)
             except httpx.TransportError as exc:
                 if retry_transport_error(
                     policy,
@@ -183,14 +191,8 @@ class Transport:
             )
             if response.is_success:
                 return response
-            try:
-                if stream:
-                    await response.aread()
-            except httpx.TransportError:
-                pass  # the status alone decides below
-            finally:
-                await response.aclose()
-            body_seen = decode_body(response) if _has_body(response) else None
+            await read_error_body(response)  # at most ERROR_BODY_BYTES; errors ignored
+            body_seen = decode_body(response)
             decision = decide(
                 status=response.status_code,
                 headers=response.headers,
@@ -224,11 +226,24 @@ class Transport:
 
 
 def encode_json(body: object) -> bytes:
-    """Encode a JSON body compactly; a value JSON cannot carry is an `InvalidArgumentError`."""
+    """Encode a JSON body compactly; a value JSON cannot carry is an `InvalidArgumentError`.
+
+    NaN and infinity are refused (JSON has no such numbers: ``NaN`` on the wire is invalid
+    JSON), and so is a lone surrogate, which UTF-8 cannot encode.
+    """
     try:
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
-        raise InvalidArgumentError(f"The request body cannot be sent as JSON: {exc}") from None
+        if isinstance(exc, UnicodeEncodeError):
+            exc = ValueError("a string holds a lone surrogate, which UTF-8 cannot encode")
+        raise InvalidArgumentError(
+            f"The request body cannot be sent as JSON: {exc}. Pass finite numbers and "
+            "plain text (str, int, float, bool, None, lists and dicts)."
+        ) from None
+    except RecursionError:
+        raise InvalidArgumentError(
+            "The request body is nested too deeply (or refers to itself) to send as JSON."
+        ) from None
 
 
 def _transport_error(
@@ -246,14 +261,6 @@ def _transport_error(
         f"{type(exc).__name__}. Check the network and the base URL.",
         request=request,
     )
-
-
-def _has_body(response: httpx.Response) -> bool:
-    try:
-        response.content  # noqa: B018 - raises if the body was not read
-    except httpx.ResponseNotRead:
-        return False
-    return True
 
 
 def _timeout_extension(timeout: float | httpx.Timeout | None) -> dict[str, Any]:

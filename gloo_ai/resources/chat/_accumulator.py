@@ -9,10 +9,10 @@ events are in ``_stream_events.py``.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 
+from ..._error_bodies import loads
 from ..._exceptions import APIStreamError, IncompleteStreamError
 from ...types.chat import (
     ChatCompletion,
@@ -323,7 +323,7 @@ def _set_extra(model: ChatCompletion, name: str, value: object) -> None:
 
 def _complete_json(text: str) -> bool:
     try:
-        json.loads(text)
+        loads(text)
     except ValueError:
         return False
     return True
