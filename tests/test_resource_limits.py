@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -93,16 +94,24 @@ async def test_a_stream_dropped_before_it_was_read_closes_its_response(
     await http.aclose()
 
 
-def test_an_abandoned_stream_holds_no_reference_cycle() -> None:
+@pytest.mark.asyncio
+@pytest.mark.usefixtures("no_gc")
+@pytest.mark.parametrize("helper", [False, True], ids=["AsyncStream", "ChatCompletionStream"])
+async def test_a_half_read_stream_is_freed_by_reference_counting(helper: bool) -> None:
+    from gloo_ai import ChatCompletionStream
     from gloo_ai._streaming import AsyncStream
     from gloo_ai.types.chat import ChatCompletionChunk
 
-    response = httpx.Response(
-        200, headers=SSE, content=b"", request=httpx.Request("GET", "http://x")
-    )
-    stream = AsyncStream(response=response, cast_to=ChatCompletionChunk)
-    assert stream not in gc.get_referents(stream._iterator.ag_frame)  # type: ignore[attr-defined]
-    assert all(stream is not r for r in gc.get_referents(*gc.get_referents(stream._reader)))
+    body = _chunk("a") + _chunk("b")
+    response = httpx.Response(200, headers=SSE, content=body, request=httpx.Request("POST", V2_URL))
+    stream: Any = AsyncStream(response=response, cast_to=ChatCompletionChunk)
+    if helper:
+        stream = ChatCompletionStream(stream)
+    async for _event in stream:
+        break
+    ref = weakref.ref(stream)
+    del stream
+    assert ref() is None  # no cycle: freed at once, gc disabled
 
 
 # --- tool runs --------------------------------------------------------------------------

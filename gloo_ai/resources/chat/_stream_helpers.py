@@ -58,8 +58,10 @@ class ChatCompletionStream:
         self.response: httpx.Response = raw.response
         self.request_id = raw.request_id
         self._accumulator = ChatCompletionAccumulator()
-        self._closed = False
-        self._iterator = self._events()
+        self._state = _State()
+        # A module-level generator: it holds the stream's parts, never the stream itself, so
+        # a stream that is dropped half-read has no reference cycle and is freed at once.
+        self._iterator = _events(raw, self._accumulator, self._state)
 
     def __aiter__(self) -> ChatCompletionStream:
         return self
@@ -78,17 +80,9 @@ class ChatCompletionStream:
     ) -> None:
         await self.close()
 
-    async def _events(self) -> AsyncGenerator[ChatCompletionStreamEvent, None]:
-        try:
-            async for chunk in self._raw:
-                for event in self._accumulator.add(chunk):
-                    yield event
-                    if self._closed:
-                        return
-        except IncompleteStreamError as exc:
-            if exc.snapshot is None:
-                exc.snapshot = self._accumulator.snapshot.model_copy(deep=True)
-            raise
+    @property
+    def _closed(self) -> bool:
+        return self._state.closed
 
     @property
     def text_stream(self) -> AsyncIterator[str]:
@@ -142,10 +136,36 @@ class ChatCompletionStream:
 
     async def close(self) -> None:
         """Stop reading and release the connection. Safe twice, and from another task."""
-        self._closed = True
+        self._state.closed = True
         await self._raw.close()
         with contextlib.suppress(RuntimeError):  # it may be running in another task
             await self._iterator.aclose()
+
+
+class _State:
+    """What a `ChatCompletionStream` shares with its generator: whether it was closed."""
+
+    __slots__ = ("closed",)
+
+    def __init__(self) -> None:
+        self.closed = False
+
+
+async def _events(
+    raw: AsyncStream[ChatCompletionChunk],
+    accumulator: ChatCompletionAccumulator,
+    state: _State,
+) -> AsyncGenerator[ChatCompletionStreamEvent, None]:
+    try:
+        async for chunk in raw:
+            for event in accumulator.add(chunk):
+                yield event
+                if state.closed:
+                    return
+    except IncompleteStreamError as exc:
+        if exc.snapshot is None:
+            exc.snapshot = accumulator.snapshot.model_copy(deep=True)
+        raise
 
 
 class ChatCompletionStreamManager:
