@@ -122,8 +122,16 @@ class SSEDecoder:
         if b"\r" in chunk:
             self._after_cr = chunk[-1:] == b"\r"
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        end = chunk.rfind(b"\n")
         buffer = self._buffer
+        if (
+            chunk.find(b"\n") == len(chunk) - 2
+            and chunk[-1] == 10  # "\n"
+            and not buffer
+            and not self._data
+            and chunk.startswith(b"data:")
+        ):
+            return self._one_data_line(chunk)
+        end = chunk.rfind(b"\n")
         if end < 0:
             if len(buffer) + len(chunk) > self.max_line_bytes:
                 raise SSELimitError("line", self.max_line_bytes)
@@ -143,6 +151,21 @@ class SSEDecoder:
         if rest:
             buffer += chunk[end + 1 :]
         return self._lines(text.split("\n"))
+
+    def _one_data_line(self, chunk: bytes) -> list[ServerSentEvent]:
+        # The usual piece of a stream: one whole event of one data line, "data: ...\n\n".
+        if len(chunk) - 2 > self.max_line_bytes:
+            raise SSELimitError("line", self.max_line_bytes)
+        data = chunk[6:-2] if chunk[5:6] == b" " else chunk[5:-2]
+        if len(data) >= self.max_event_bytes:
+            raise SSELimitError("event", self.max_event_bytes)
+        event = _new(ServerSentEvent)
+        event.__dict__.update(
+            data=data.decode("utf-8", "replace"), event=self._event, id=self._id, retry=self._retry
+        )
+        self._event = None
+        self._retry = None
+        return [event]
 
     def flush(self) -> list[ServerSentEvent]:
         """End of body: return any event still pending (even without its blank line)."""

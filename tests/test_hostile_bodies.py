@@ -317,3 +317,15 @@ async def test_a_stream_answered_with_another_content_type_raises_with_its_start
 
 def _request() -> httpx.Request:
     return httpx.Request("GET", "https://platform.ai.gloo.com/x")
+
+
+def test_a_piece_that_is_one_whole_event_keeps_the_fields_set_before_it() -> None:
+    # The decoder's fast path (one "data: ...\n\n" per piece) follows the same rules.
+    decoder = SSEDecoder(max_line_bytes=100, max_event_bytes=100)
+    assert decoder.feed(b"event: delta\nid: 9\n") == []
+    (first,) = decoder.feed(b"data: {}\n\n")
+    (second,) = decoder.feed(b"data:[DONE]\n\n")
+    assert (first.data, first.event, first.id) == ("{}", "delta", "9")
+    assert (second.data, second.event, second.id) == ("[DONE]", None, "9")
+    with pytest.raises(SSELimitError):
+        decoder.feed(b"data: " + b"x" * 200 + b"\n\n")
