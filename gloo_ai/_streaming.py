@@ -32,7 +32,7 @@ import pydantic
 
 from ._error_bodies import is_error_payload, loads, request_id_of
 from ._exceptions import APIResponseValidationError, APIStreamError
-from ._models import GlooModel
+from ._models import GlooModel, set_request_id
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream_reader import StreamReader, StreamRules, Verdict, YieldAll, close_soon
 
@@ -98,7 +98,7 @@ class JSONEventDecoder(Generic[_T]):
                 pass  # not JSON, or not a model: the slow path below says which
             else:
                 if not self._suspect(model):
-                    model._request_id = self._request_id
+                    set_request_id(model, self._request_id)
                     return model
         return self._decode_slowly(event)
 
@@ -130,7 +130,7 @@ class JSONEventDecoder(Generic[_T]):
                 response=self._response,
                 body=payload,
             ) from exc
-        model._request_id = self._request_id
+        set_request_id(model, self._request_id)
         return model
 
 
