@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 import anyio
@@ -228,26 +228,28 @@ _BODY_START = 200  # how much of a body that is not a stream its error shows
 _CLOSING: set[object] = set()  # tasks closing dropped streams (a task needs a reference)
 
 
-def close_soon(response: httpx.Response) -> None:
-    """Close a dropped stream's response on the running event loop (asyncio or trio)."""
+def close_soon(close: Callable[[], Awaitable[object]]) -> None:
+    """Run ``close()`` (a dropped stream's clean-up) soon on the running loop (asyncio or
+    trio); errors are ignored. Without a running loop, nothing is done: the generators are
+    then finalised by the interpreter."""
     import asyncio
 
-    async def close() -> None:
+    async def run() -> None:
         with contextlib.suppress(Exception):
-            await response.aclose()
+            await close()
 
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         loop = None
     if loop is not None:
-        task = loop.create_task(close())
+        task = loop.create_task(run())
         _CLOSING.add(task)
         task.add_done_callback(_CLOSING.discard)
         return
     try:
         import trio
 
-        trio.lowlevel.spawn_system_task(close)
+        trio.lowlevel.spawn_system_task(run)
     except (ImportError, RuntimeError):
-        pass  # no running loop: the collector closes the sockets
+        pass

@@ -219,10 +219,12 @@ class AsyncStream(Generic[_T]):
             await self._iterator.aclose()
 
     def __del__(self) -> None:
-        # A stream dropped before its first item was asked for: its generator never started,
-        # so no `finally` will close the response. Close it on the running loop, if any.
+        # A stream dropped unclosed (no cycle keeps it, so this runs at once): close it on the
+        # running loop. A started generator is closed, which closes the response and httpx's
+        # own generators in order (none is left for the collector, nor warned about by trio);
+        # an unstarted one has no `finally` to run, so the response is closed directly.
         reader = self.__dict__.get("_reader")
-        if reader is None or reader.started or reader.closed or self.response.is_closed:
+        if reader is None or reader.closed or self.response.is_closed:
             return
         reader.closed = True
-        close_soon(self.response)
+        close_soon(self._iterator.aclose if reader.started else self.response.aclose)

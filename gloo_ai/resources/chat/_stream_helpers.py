@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from ..._exceptions import IncompleteStreamError
+from ..._stream_reader import close_soon
 from ..._streaming import AsyncStream
 from ...types.chat import ChatCompletion, ChatCompletionChunk
 from ...types.chat.chat_completion_stream_event import ChatCompletionStreamEvent
@@ -83,6 +84,14 @@ class ChatCompletionStream:
     @property
     def _closed(self) -> bool:
         return self._state.closed
+
+    def __del__(self) -> None:
+        # Dropped unclosed: close the generator on the running loop (it closes nothing by
+        # itself; the raw stream, freed with it, closes its own response).
+        state = self.__dict__.get("_state")
+        if state is not None and not state.closed:
+            state.closed = True
+            close_soon(self._iterator.aclose)
 
     @property
     def text_stream(self) -> AsyncIterator[str]:
