@@ -11,6 +11,7 @@ import anyio
 import anyio.abc
 import httpx
 
+from . import _limits
 from ._auth import ApiKeyAuth, ClientCredentialsAuth, NoCredentialsAuth, TokenMetrics
 from ._config import (
     DEFAULT_BASE_URL,
@@ -27,7 +28,6 @@ from ._config import (
     check_timeout,
 )
 from ._exceptions import ConfigurationError
-from ._limits import DEFAULT_MAX_RESPONSE_BYTES, BodyLimits
 from ._pool import HttpState
 from ._requester import Requester, SharedState
 from ._settings import (
@@ -38,7 +38,6 @@ from ._settings import (
     validate_base_url,
     validate_url,
 )
-from ._sse import DEFAULT_MAX_EVENT_BYTES, DEFAULT_MAX_LINE_BYTES
 from ._surface import Surface, check_surface, surface_from_env
 from ._tokens import TokenStore
 from ._transport import Transport
@@ -67,6 +66,10 @@ _KEYWORDS_ONLY = (
     "client_id=... and client_secret=... for OAuth2 client credentials (or set them in the "
     "environment, GLOO_API_KEY or GLOO_CLIENT_ID and GLOO_CLIENT_SECRET)."
 )
+
+
+def _checked_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    return check_headers(headers, ConfigurationError, "default_headers") or {}
 
 
 class AsyncGloo(GenericVerbs):
@@ -116,10 +119,9 @@ class AsyncGloo(GenericVerbs):
             the Responses API: ``"standard"`` (the default), ``"guarded"`` (guardrails always
             on) or ``"direct"`` (no guardrails or values layer); default ``GLOO_SURFACE``,
             else ``"standard"``. A call may pick another with ``surface=...``.
-        max_response_bytes: the largest whole answer read (64 MiB); a larger one raises
-            `ResponseTooLargeError` and is not read further. Streams are not capped as a
-            whole, but ``max_stream_line_bytes`` (4 MiB) caps one line of a stream and
-            ``max_stream_event_bytes`` (8 MiB) the data of one event.
+        max_response_bytes: the largest whole answer read (64 MiB), else
+            `ResponseTooLargeError`; ``max_stream_line_bytes`` (4 MiB) and
+            ``max_stream_event_bytes`` (8 MiB) cap a line and an event of a stream.
     """
 
     def __init__(
@@ -140,9 +142,9 @@ class AsyncGloo(GenericVerbs):
         refresh_ahead: bool = False,
         catalog_ttl: float = 600.0,
         surface: Surface | None = None,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        max_stream_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
-        max_stream_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        max_response_bytes: int = _limits.DEFAULT_MAX_RESPONSE_BYTES,
+        max_stream_line_bytes: int = _limits.DEFAULT_MAX_LINE_BYTES,
+        max_stream_event_bytes: int = _limits.DEFAULT_MAX_EVENT_BYTES,
         _clock: Clock | None = None,
     ) -> None:
         if args:
@@ -162,10 +164,8 @@ class AsyncGloo(GenericVerbs):
         if on_token_refresh is not None and not callable(on_token_refresh):
             raise ConfigurationError("on_token_refresh must be callable.")
         catalog_ttl = check_seconds("catalog_ttl", catalog_ttl, ConfigurationError)
-        limits = BodyLimits.checked(
-            response_bytes=max_response_bytes,
-            line_bytes=max_stream_line_bytes,
-            event_bytes=max_stream_event_bytes,
+        limits = _limits.BodyLimits.checked(
+            max_response_bytes, max_stream_line_bytes, max_stream_event_bytes
         )
         chosen: Surface = (
             check_surface(surface, ConfigurationError)
@@ -181,10 +181,7 @@ class AsyncGloo(GenericVerbs):
         if mode == "client_credentials":
             self.token_url = validate_url("token_url", token_url or f"{self.base_url}/oauth2/token")
         state = HttpState(http_client)
-        headers = {
-            "User-Agent": USER_AGENT,
-            **(check_headers(default_headers, ConfigurationError, "default_headers") or {}),
-        }
+        headers = {"User-Agent": USER_AGENT, **_checked_headers(default_headers)}
         transport = Transport(
             state,
             base_url=self.base_url,
@@ -369,10 +366,7 @@ class AsyncGloo(GenericVerbs):
                 max_retries=transport.max_retries
                 if isinstance(max_retries, NotGiven)
                 else check_max_retries(max_retries, ConfigurationError),
-                headers={
-                    **transport.headers,
-                    **(check_headers(default_headers, ConfigurationError, "default_headers") or {}),
-                },
+                headers={**transport.headers, **_checked_headers(default_headers)},
                 clock=transport.clock,
                 limits=transport.limits,
             ),

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import httpx
 
 __all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "DEFAULT_MAX_LINE_BYTES",
     "DEFAULT_MAX_RESPONSE_BYTES",
     "ERROR_BODY_BYTES",
     "EXTENSION",
@@ -54,26 +56,17 @@ class BodyLimits:
     event_bytes: int = DEFAULT_MAX_EVENT_BYTES
 
     @classmethod
-    def checked(
-        cls, *, response_bytes: object, line_bytes: object, event_bytes: object
-    ) -> BodyLimits:
-        """The limits from the client's arguments, or `ConfigurationError` naming the bad one."""
-        values = {}
-        for name, value in (
-            ("max_response_bytes", response_bytes),
-            ("max_stream_line_bytes", line_bytes),
-            ("max_stream_event_bytes", event_bytes),
-        ):
+    def checked(cls, response_bytes: object, line_bytes: object, event_bytes: object) -> BodyLimits:
+        """The limits from the client's ``max_response_bytes``, ``max_stream_line_bytes`` and
+        ``max_stream_event_bytes``, or `ConfigurationError` naming the bad one."""
+        names = ("max_response_bytes", "max_stream_line_bytes", "max_stream_event_bytes")
+        values = (response_bytes, line_bytes, event_bytes)
+        for name, value in zip(names, values, strict=True):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigurationError(
                     f"{name} must be a whole number of bytes >= 1, not {value!r}."
                 )
-            values[name] = value
-        return cls(
-            values["max_response_bytes"],
-            values["max_stream_line_bytes"],
-            values["max_stream_event_bytes"],
-        )
+        return cls(*values)  # type: ignore[arg-type]
 
 
 DEFAULT_LIMITS: Final = BodyLimits()
