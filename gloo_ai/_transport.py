@@ -236,6 +236,8 @@ def encode_json(body: object) -> bytes:
     except (TypeError, ValueError) as exc:
         if isinstance(exc, UnicodeEncodeError):
             exc = ValueError("a string holds a lone surrogate, which UTF-8 cannot encode")
+        elif "Out of range float" in str(exc):
+            exc = ValueError("NaN and infinity are not JSON numbers (found in the body)")
         raise InvalidArgumentError(
             f"The request body cannot be sent as JSON: {exc}. Pass finite numbers and "
             "plain text (str, int, float, bool, None, lists and dicts)."

@@ -56,7 +56,7 @@ async def test_a_routing_or_stream_value_of_the_wrong_type_is_refused(
 async def test_nan_or_infinity_in_extra_body_is_refused(
     client: AsyncGloo, v2: respx.Route, value: float
 ) -> None:
-    with pytest.raises(InvalidArgumentError, match="finite numbers"):
+    with pytest.raises(InvalidArgumentError, match="NaN and infinity are not JSON numbers"):
         await client.chat.completions.create(
             messages=MESSAGES, extra_body={"metadata": {"score": value}}
         )
