@@ -232,6 +232,12 @@ def close_soon(close: Callable[[], Awaitable[object]]) -> None:
     """Run ``close()`` (a dropped stream's clean-up) soon on the running loop (asyncio or
     trio); errors are ignored. Without a running loop, nothing is done: the generators are
     then finalised by the interpreter."""
+    # Called from __del__, possibly at interpreter exit: nothing here may raise.
+    with contextlib.suppress(Exception):
+        _schedule(close)
+
+
+def _schedule(close: Callable[[], Awaitable[object]]) -> None:
     import asyncio
 
     async def run() -> None:
@@ -247,9 +253,6 @@ def close_soon(close: Callable[[], Awaitable[object]]) -> None:
         _CLOSING.add(task)
         task.add_done_callback(_CLOSING.discard)
         return
-    try:
-        import trio
+    import trio
 
-        trio.lowlevel.spawn_system_task(run)
-    except (ImportError, RuntimeError):
-        pass
+    trio.lowlevel.spawn_system_task(run)
