@@ -329,3 +329,25 @@ def test_a_piece_that_is_one_whole_event_keeps_the_fields_set_before_it() -> Non
     assert (second.data, second.event, second.id) == ("[DONE]", None, "9")
     with pytest.raises(SSELimitError):
         decoder.feed(b"data: " + b"x" * 200 + b"\n\n")
+
+
+def test_deeply_nested_tool_arguments_are_a_tool_arguments_error() -> None:
+    from gloo_ai import ToolArgumentsError, function_tool
+
+    raw = function_tool(
+        {"name": "lookup", "parameters": {"type": "object", "properties": {}}}, strict=False
+    )
+    with pytest.raises(ToolArgumentsError, match="not valid JSON"):
+        raw.parse_arguments(DEEP)
+
+
+@pytest.mark.asyncio
+async def test_deeply_nested_json_in_a_page_is_a_validation_error(clock: FakeClock) -> None:
+    client = AsyncGloo(api_key="k", _clock=clock)
+    with respx.mock() as router:
+        router.get(url__startswith="https://platform.ai.gloo.com/engine/v2/publisher/").mock(
+            return_value=httpx.Response(200, text=DEEP)
+        )
+        with pytest.raises(APIResponseValidationError):
+            async for _ in client.items.list("pub-1"):
+                pass
