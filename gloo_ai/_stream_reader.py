@@ -201,7 +201,7 @@ class StreamReader(Generic[_T]):
     async def _check_content_type(self, body: AsyncIterator[bytes]) -> None:
         content_type = self.response.headers.get("content-type", "")
         kind = content_type.partition(";")[0].strip().lower()
-        if kind in ("text/event-stream", ""):
+        if kind == "text/event-stream":
             return
         if kind == "application/json":
             # A JSON answer to a streaming request: an error, or a server that ignored
@@ -215,9 +215,10 @@ class StreamReader(Generic[_T]):
         with contextlib.suppress(StopAsyncIteration):
             start = await body.__anext__()
         text = start[:_BODY_START].decode("utf-8", "replace")
+        what = f"with {content_type!r}" if content_type else "without a content type"
         raise APIResponseValidationError(
             f"Expected an event stream (text/event-stream) but the API answered HTTP "
-            f"{self.response.status_code} with {content_type!r}, which starts: {text!r}. "
+            f"{self.response.status_code} {what}, which starts: {text!r}. "
             "A proxy or gateway may have answered instead of the API: check the base URL.",
             response=self.response,
             body=text,
