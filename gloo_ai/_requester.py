@@ -20,6 +20,7 @@ from ._config import (
     NotGiven,
     RequestOptions,
     RetryPolicy,
+    check_flag,
     check_headers,
     check_max_retries,
     check_timeout,
@@ -229,6 +230,8 @@ def request_options(
     extra_query: Mapping[str, object] | None = None,
     timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
     max_retries: int | NotGiven = NOT_GIVEN,
+    max_rate_limit_retries: int | NotGiven = NOT_GIVEN,
+    retry_read_errors: bool | NotGiven = NOT_GIVEN,
     query: Mapping[str, object] | None = None,
     auth: bool = True,
     retry: RetryPolicy = "default",
@@ -247,6 +250,14 @@ def request_options(
         max_retries=max_retries
         if isinstance(max_retries, NotGiven)
         else check_max_retries(max_retries, InvalidArgumentError),
+        max_rate_limit_retries=max_rate_limit_retries
+        if isinstance(max_rate_limit_retries, NotGiven)
+        else check_max_retries(
+            max_rate_limit_retries, InvalidArgumentError, "max_rate_limit_retries"
+        ),
+        retry_read_errors=retry_read_errors
+        if isinstance(retry_read_errors, NotGiven)
+        else check_flag(retry_read_errors, InvalidArgumentError, "retry_read_errors"),
         stream=stream,
     )
 

@@ -11,7 +11,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from urllib.parse import parse_qs, unquote_plus
 
 import httpx
@@ -31,10 +31,14 @@ from ._asgi import (
 from ._catalog import CATALOG_MODELS, CATALOG_ROUTES
 from ._chat_api import CHAT_API_ROUTES, ChatStore
 from ._completions import answer, completion_body, resolve_routing
+from ._embeddings import EMBEDDINGS_ROUTES
 from ._engine import EngineState
 from ._engine_routes import ENGINE_ROUTES
 from ._faults import FaultScript
+from ._grounded import GROUNDED_ROUTES
 from ._ingestion import INGESTION_ROUTES
+from ._introspection import PREFIX, introspect
+from ._responses import RESPONSES_ROUTES
 from ._routes import Route, Router, RouteRequest, query_of, route
 from ._search import SEARCH_ROUTES
 from ._sse import stream_events
@@ -50,6 +54,7 @@ V2_PATH = "/ai/v2/chat/completions"
 V1_PATH = "/ai/v1/chat/completions"
 
 _STATUS_FAULTS = ("status", "rate_limit", "server_error")
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ class RecordedRequest:
         headers: the headers, with lower-case names.
         json: the body decoded as JSON, or None if it is not JSON (the token form).
         body: the raw body.
+
+    Its ``repr()`` masks the credentials (``Authorization``, ``Cookie``, ``X-Api-Key``), so
+    that a failed assertion does not print them; ``headers`` itself holds the real values.
     """
 
     method: str
@@ -70,16 +78,29 @@ class RecordedRequest:
     json: Any
     body: bytes = field(default=b"", repr=False)
 
+    def __repr__(self) -> str:
+        shown = {
+            name: "***" if name.lower() in _SECRET_HEADERS else value
+            for name, value in self.headers.items()
+        }
+        return (
+            f"RecordedRequest(method={self.method!r}, path={self.path!r}, headers={shown!r}, "
+            f"json={self.json!r})"
+        )
+
 
 class GlooEmulator:
     """An offline emulator of the Gloo AI API, as an ASGI application.
 
     It serves ``POST /oauth2/token`` (client credentials), ``POST /ai/v2/chat/completions``
     and ``POST /ai/v1/chat/completions`` as Gloo's documentation describes them, with
-    deterministic answers; the data engine and ingestion (``/engine/v2/...``,
+    deterministic answers; grounded completions on both path generations (citations derived
+    from the prompt); the data engine and ingestion (``/engine/v2/...``,
     ``/ingestion/...``): items held in memory per publisher (`engine`); the public model
     catalog (``GET /platform/v2/models``), search and recommendations (results derived from
-    the query), and the deprecated stateful chat API (chats held in memory). Run it
+    the query), the deprecated stateful chat API (chats held in memory), the Responses API
+    (``/ai/v1/responses``, ``/ai/v2/guarded/responses``) and embeddings
+    (``/ai/v2/direct/embeddings``). Run it
     in-process with `http_client` or `client` (no socket), or on
     a loopback port with `EmulatorServer` or `serve`. Script failures with `faults` and
     assert on `counts` and `requests`.
@@ -90,6 +111,9 @@ class GlooEmulator:
         api_keys: static API keys accepted as bearer tokens.
         token_lifetime: seconds an issued token stays valid (``expires_in``).
         clock: monotonic seconds, for token expiry (default `time.monotonic`).
+        chunk_delay_ms: milliseconds between the events of a stream (default 0), so that a
+            person sees tokens arrive; a request's ``x-emulator-chunk-delay-ms`` header
+            overrides it.
 
     Attributes:
         counts: requests per path (faulted ones too), and ``"401"`` for every 401 sent.
@@ -100,6 +124,9 @@ class GlooEmulator:
         models: the catalog's models (dicts as the API sends them); edit it to change the
             catalog.
         chats: the stateful chat API's chats (`ChatStore`).
+        responses_completed_shape: ``"flat"`` (the default, as the live API sends it) or
+            ``"nested"`` (under ``response``, as Gloo's docs show): where a streamed
+            response's ``response.completed`` event puts the response's fields.
     """
 
     DEFAULT_CLIENT_ID: ClassVar[str] = "emulator-client-id"
@@ -115,6 +142,7 @@ class GlooEmulator:
         api_keys: Iterable[str] = (DEFAULT_API_KEY,),
         token_lifetime: float = 3600.0,
         clock: Callable[[], float] | None = None,
+        chunk_delay_ms: float = 0.0,
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must not be empty.")
@@ -126,6 +154,7 @@ class GlooEmulator:
         self.client_secret = client_secret
         self.api_keys: tuple[str, ...] = tuple(api_keys)
         self.token_lifetime = float(token_lifetime)
+        self.chunk_delay_ms = _delay_ms(chunk_delay_ms, "chunk_delay_ms")
         self.clock: Callable[[], float] = clock if clock is not None else time.monotonic
         self.counts: collections.Counter[str] = collections.Counter()
         self.requests: list[RecordedRequest] = []
@@ -134,6 +163,7 @@ class GlooEmulator:
         self.engine = EngineState(lambda: self.clock())
         self.models: list[dict[str, Any]] = [dict(model) for model in CATALOG_MODELS]
         self.chats = ChatStore()
+        self.responses_completed_shape: Literal["flat", "nested"] = "flat"
         self._tokens: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -228,6 +258,11 @@ class GlooEmulator:
         body = await read_body(receive)
         if body is None:
             return  # the client went away before sending the whole request
+        if path.startswith(PREFIX):  # the emulator's own view: not counted nor recorded
+            await send_reply(
+                send, introspect(self, method, path, scope.get("client")), collections.Counter()
+            )
+            return
         try:
             decoded: Any = json.loads(body) if body else None
         except ValueError:
@@ -244,7 +279,12 @@ class GlooEmulator:
             if not await wait(receive, seconds):
                 return
         reply = self._route(method, path, headers, body, scope.get("query_string", b""))
-        await send_reply(send, reply, self.counts, fault)
+        pace = headers.get("x-emulator-chunk-delay-ms")
+        try:
+            delay = self.chunk_delay_ms if pace is None else _delay_ms(float(pace), "pace")
+        except ValueError:
+            delay = self.chunk_delay_ms
+        await send_reply(send, reply, self.counts, fault, chunk_delay=delay / 1000)
 
     def _route(
         self, method: str, path: str, headers: dict[str, str], body: bytes, query: bytes = b""
@@ -329,6 +369,12 @@ class GlooEmulator:
         except ValueError as exc:
             raise invalid_request(f"The request body is not valid JSON: {exc}.") from None
         request = validate_completion(payload, version)
+        known = {model.get("id") for model in self.models}
+        if version == 2 and request.model is not None and request.model not in known:
+            raise invalid_request(
+                f"Unknown model {request.model!r}: list the models with "
+                "GET /platform/v2/models, or route with auto_routing or model_family."
+            )
         routing = resolve_routing(request)
         result = answer(request)
         created = int(time.time())
@@ -381,12 +427,21 @@ ROUTES: list[Route] = [
     _guarded_route,
     _direct_route,
     _v1_route,
+    *GROUNDED_ROUTES,
     *ENGINE_ROUTES,
     *INGESTION_ROUTES,
     *CATALOG_ROUTES,
     *SEARCH_ROUTES,
     *CHAT_API_ROUTES,
+    *RESPONSES_ROUTES,
+    *EMBEDDINGS_ROUTES,
 ]
+
+
+def _delay_ms(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be milliseconds >= 0, not {value!r}.")
+    return float(value)
 
 
 def _basic_credentials(header: str) -> tuple[str | None, str | None]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, TypeAlias
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pydantic
 from pydantic import BaseModel
@@ -17,7 +17,6 @@ from ...tools._function_tool import resolve_tool_fields
 from ...types.chat import (
     AssistantMessage,
     ChatCompletion,
-    ChatCompletionChunk,
     ChatCompletionMessage,
 )
 from ...types.chat.params import ToolCallFunctionParam, ToolCallParam
@@ -26,9 +25,13 @@ from .._base import AsyncAPIResource, invalid_arguments, parse_model, request_op
 from .._catalog import metered, warn_about_request
 from ._chunk_stream import chunk_stream_parser
 
+if TYPE_CHECKING:
+    import httpx
+
 __all__ = ["check_stream", "refuse_stream", "routing_fields"]
 
-_ChatResult: TypeAlias = ChatCompletion | AsyncStream[ChatCompletionChunk]
+# How an area reads a streamed answer: ``(include_usage=...) -> parser of the response``.
+StreamParser: TypeAlias = Callable[..., Callable[["httpx.Response"], AsyncStream[Any]]]
 
 
 def _message_input(message: object) -> object:
@@ -172,9 +175,11 @@ class _CompletionsBase(AsyncAPIResource):
         *,
         stream: bool | NotGiven,
         routed: bool,
-    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        completion_cls: type[ChatCompletion] = ChatCompletion,
+        stream_parser: StreamParser = chunk_stream_parser,
+    ) -> ChatCompletion | AsyncStream[Any]:
         """Build the body from checked ``kwargs`` (``routed``: apply Gloo's routing rule)
-        and send it."""
+        and send it; the answer is a ``completion_cls``, or a stream by ``stream_parser``."""
         check_stream(stream)
         given, options = split_call_options(kwargs)
         surface = given.pop("surface", NOT_GIVEN)
@@ -190,7 +195,14 @@ class _CompletionsBase(AsyncAPIResource):
                 )
             )
         return await self._send(
-            path, where, params_cls, fields, stream=stream is True, options=options
+            path,
+            where,
+            params_cls,
+            fields,
+            stream=stream is True,
+            options=options,
+            completion_cls=completion_cls,
+            stream_parser=stream_parser,
         )
 
     async def _send(
@@ -202,7 +214,9 @@ class _CompletionsBase(AsyncAPIResource):
         *,
         stream: bool,
         options: CallOptions,
-    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        completion_cls: type[ChatCompletion] = ChatCompletion,
+        stream_parser: StreamParser = chunk_stream_parser,
+    ) -> ChatCompletion | AsyncStream[Any]:
         body = _body(where, params_cls, fields, options.get("extra_body"))
         warn_about_request(self._requester.shared, body)  # from the cached catalog only
         request = request_options(
@@ -211,16 +225,18 @@ class _CompletionsBase(AsyncAPIResource):
             extra_query=options.get("extra_query"),
             timeout=options.get("timeout", NOT_GIVEN),
             max_retries=options.get("max_retries", NOT_GIVEN),
+            max_rate_limit_retries=options.get("max_rate_limit_retries", NOT_GIVEN),
+            retry_read_errors=options.get("retry_read_errors", NOT_GIVEN),
         )
-        result: _ChatResult = await self._request(
+        result: ChatCompletion | AsyncStream[Any] = await self._request(
             "POST",
             path,
             body=body,
             options=request,
             parse=metered(
-                chunk_stream_parser(include_usage=_wants_usage(body))
+                stream_parser(include_usage=_wants_usage(body))
                 if stream
-                else parse_model(ChatCompletion),
+                else parse_model(completion_cls),
                 self._requester.shared.get(UsageTotals),
             ),
         )

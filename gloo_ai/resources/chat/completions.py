@@ -122,7 +122,10 @@ class AsyncCompletions(_CompletionsBase):
                 - ``extra_headers``, ``extra_query``: headers and query parameters to add.
                 - ``extra_body``: fields to add to the JSON body (for fields this SDK does
                   not know).
-                - ``timeout``, ``max_retries``: this call's, overriding the client's.
+                - ``timeout``, ``max_retries``, ``max_rate_limit_retries``: this call's,
+                  overriding the client's.
+                - ``retry_read_errors``: re-send this call after a read timeout or a
+                  dropped answer (it may then run, and be billed, twice).
 
         Returns:
             A `ChatCompletion`, or an `AsyncStream[ChatCompletionChunk]` with ``stream=True``.

@@ -88,7 +88,7 @@ class CompletionCreateKwargs(CompletionParseKwargs, CompletionRunToolsKwargs, to
     (``auto_routing``, ``model``, ``model_family``, ``tradition``, ``temperature``,
     ``max_tokens``, ``tools``, ``tool_choice``, ``stream_options``, ``response_format``) and
     the `CallOptions` (``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``,
-    ``max_retries``).
+    ``max_retries``, ``max_rate_limit_retries``, ``retry_read_errors``).
     """
 
 
