@@ -356,9 +356,7 @@ def encode_json(body: object) -> bytes:
     JSON), and so is a lone surrogate, which UTF-8 cannot encode.
     """
     try:
-        return json.dumps(
-            body, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        ).encode()
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
         if isinstance(exc, UnicodeEncodeError):
             exc = ValueError("a string holds a lone surrogate, which UTF-8 cannot encode")

@@ -106,17 +106,26 @@ async def test_a_stream_dropped_before_it_was_read_closes_its_response(
 
 @pytest.mark.asyncio
 @pytest.mark.usefixtures("no_gc")
-@pytest.mark.parametrize("helper", [False, True], ids=["AsyncStream", "ChatCompletionStream"])
-async def test_a_half_read_stream_is_freed_by_reference_counting(helper: bool) -> None:
-    from gloo_ai import ChatCompletionStream
+@pytest.mark.parametrize("kind", ["AsyncStream", "ChatCompletionStream", "ResponseStream"])
+async def test_a_half_read_stream_is_freed_by_reference_counting(kind: str) -> None:
+    from gloo_ai import ChatCompletionStream, ResponseStream
     from gloo_ai._streaming import AsyncStream
+    from gloo_ai.resources.responses._stream import response_stream_parser
     from gloo_ai.types.chat import ChatCompletionChunk
 
-    body = _chunk("a") + _chunk("b")
+    if kind == "ResponseStream":
+        event = {"type": "response.output_text.delta", "item_id": "m", "delta": "a"}
+        body = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode() * 2
+    else:
+        body = _chunk("a") + _chunk("b")
     response = httpx.Response(200, headers=SSE, content=body, request=httpx.Request("POST", V2_URL))
-    stream: Any = AsyncStream(response=response, cast_to=ChatCompletionChunk)
-    if helper:
-        stream = ChatCompletionStream(stream)
+    stream: Any
+    if kind == "ResponseStream":
+        stream = ResponseStream(response_stream_parser()(response))
+    else:
+        stream = AsyncStream(response=response, cast_to=ChatCompletionChunk)
+        if kind == "ChatCompletionStream":
+            stream = ChatCompletionStream(stream)
     async for _event in stream:
         break
     ref = weakref.ref(stream)
