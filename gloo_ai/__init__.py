@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
+        ResponseTooLargeError,
         TokenExchangeError,
         TokenUnavailableError,
         UnprocessableEntityError,
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
+        ToolCallLimitError,
         ToolLoopLimitError,
         ToolRunResult,
         assistant_message,
@@ -121,6 +123,7 @@ __all__ = [
     "ResponseParseError",
     "ResponseStream",
     "ResponseStreamManager",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "Surface",
     "Timeout",
@@ -128,6 +131,7 @@ __all__ = [
     "TokenMetrics",
     "TokenUnavailableError",
     "ToolArgumentsError",
+    "ToolCallLimitError",
     "ToolLoopLimitError",
     "ToolRunResult",
     "UnknownToolError",
@@ -184,6 +188,7 @@ _LAZY: dict[str, str] = {
     "ParsedToolCall": ".tools",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "ResponseTooLargeError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
     "ResponseStream": ".resources.responses",
     "ResponseStreamManager": ".resources.responses",
@@ -194,6 +199,7 @@ _LAZY: dict[str, str] = {
     "TokenExchangeError": "._exceptions",
     "TokenUnavailableError": "._exceptions",
     "ToolArgumentsError": ".tools",
+    "ToolCallLimitError": ".resources.chat._tool_runner",
     "ToolLoopLimitError": ".resources.chat._tool_runner",
     "ToolRunResult": ".resources.chat._tool_runner",
     "UnknownToolError": ".tools",
