@@ -123,9 +123,11 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy (strict, configured in pyproject.toml), and the
-    typing checks in tests/typing (misspelt arguments must stay errors there)."""
+    typing checks in tests/typing (misspelt arguments must stay errors there), and the
+    example apps (a separate run: examples/ is not a package)."""
     session.install("-e", ".", "mypy", *TEST_DEPS)
     session.run("mypy", "gloo_ai", "tests/typing")
+    session.run("mypy", "examples/fastapi_app/app.py")
 
 
 @nox.session
