@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
+        ResponseTooLargeError,
         TokenExchangeError,
         TokenUnavailableError,
         UnprocessableEntityError,
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
+        ToolCallLimitError,
         ToolLoopLimitError,
         ToolRunResult,
         assistant_message,
@@ -122,6 +124,7 @@ __all__ = [
     "ResponseParseError",
     "ResponseStream",
     "ResponseStreamManager",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "Surface",
     "Timeout",
@@ -129,6 +132,7 @@ __all__ = [
     "TokenMetrics",
     "TokenUnavailableError",
     "ToolArgumentsError",
+    "ToolCallLimitError",
     "ToolLoopLimitError",
     "ToolRunResult",
     "UnknownToolError",
@@ -186,6 +190,7 @@ _LAZY: dict[str, str] = {
     "ParsedToolCall": ".tools",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "ResponseTooLargeError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
     "ResponseStream": ".resources.responses",
     "ResponseStreamManager": ".resources.responses",
@@ -196,6 +201,7 @@ _LAZY: dict[str, str] = {
     "TokenExchangeError": "._exceptions",
     "TokenUnavailableError": "._exceptions",
     "ToolArgumentsError": ".tools",
+    "ToolCallLimitError": ".resources.chat._tool_runner",
     "ToolLoopLimitError": ".resources.chat._tool_runner",
     "ToolRunResult": ".resources.chat._tool_runner",
     "UnknownToolError": ".tools",

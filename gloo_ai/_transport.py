@@ -32,6 +32,7 @@ from ._exceptions import (
     InvalidArgumentError,
     make_status_error,
 )
+from ._limits import DEFAULT_LIMITS, EXTENSION, BodyLimits, read_body, read_error_body
 from ._multipart import MultipartBody
 from ._pool import HttpState
 from ._retry import (
@@ -71,6 +72,7 @@ class Transport:
             answered in full (a read timeout, a dropped connection); see `gloo_ai._retry`.
         headers: headers sent with every call (``User-Agent`` and the user's defaults).
         clock: where retries sleep and read the time.
+        limits: how much of an answer is read (`BodyLimits`).
     """
 
     def __init__(
@@ -84,8 +86,10 @@ class Transport:
         retry_read_errors: bool = False,
         headers: Mapping[str, str],
         clock: Clock,
+        limits: BodyLimits = DEFAULT_LIMITS,
     ) -> None:
         self.state = state
+        self.limits = limits
         self.base_url = base_url
         self.timeout = timeout
         self.max_retries = max_retries
@@ -108,6 +112,7 @@ class Transport:
             "retry_read_errors": self.retry_read_errors,
             "headers": self.headers,
             "clock": self.clock,
+            "limits": self.limits,
         }
         return Transport(self.state, **{**settings, **changes})
 
@@ -142,6 +147,7 @@ class Transport:
         if options.extra_query:
             params = {**(params or {}), **options.extra_query}
         request = httpx.Request(method, url, headers=headers, content=content, params=params)
+        request.extensions[EXTENSION] = self.limits
         request.extensions["timeout"] = (
             self._timeout_ext
             if isinstance(options.timeout, NotGiven)
@@ -254,23 +260,23 @@ class Transport:
     ) -> httpx.Response:
         """One request; its body read unless streamed (an error answer's body always is).
 
-        Raises `Failed`, which says whether the failure came before or after the answer's
-        head (what decides whether the request may have run).
+        A 2xx body is read up to ``limits.response_bytes`` (`ResponseTooLargeError` past it,
+        not retried); an error body once, at most its first `ERROR_BODY_BYTES` (one cut
+        short: its status alone decides). Raises `Failed`, which says whether the failure
+        came before or after the answer's head (what decides whether the request may have
+        run).
         """
         try:
             response = await self.state.http().send(request, auth=auth, stream=True)
         except httpx.TransportError as exc:
             raise Failed(exc, failure_before_answer(exc), request) from exc
-        if stream and response.is_success:
-            return response
-        try:
-            await response.aread()
-        except httpx.TransportError as exc:
-            if response.is_success:
+        if not response.is_success:
+            await read_error_body(response)
+        elif not stream:
+            try:
+                await read_body(response, self.limits.response_bytes)
+            except httpx.TransportError as exc:
                 raise Failed(exc, "answer_cut", request) from exc
-            # An error answer cut short: its status alone decides below.
-        finally:
-            await response.aclose()
         return response
 
     async def _retry_failure(
@@ -344,11 +350,26 @@ def _given(value: _V | NotGiven, default: _V) -> _V:
 
 
 def encode_json(body: object) -> bytes:
-    """Encode a JSON body compactly; a value JSON cannot carry is an `InvalidArgumentError`."""
+    """Encode a JSON body compactly; a value JSON cannot carry is an `InvalidArgumentError`.
+
+    NaN and infinity are refused (JSON has no such numbers: ``NaN`` on the wire is invalid
+    JSON), and so is a lone surrogate, which UTF-8 cannot encode.
+    """
     try:
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
-        raise InvalidArgumentError(f"The request body cannot be sent as JSON: {exc}") from None
+        if isinstance(exc, UnicodeEncodeError):
+            exc = ValueError("a string holds a lone surrogate, which UTF-8 cannot encode")
+        elif "Out of range float" in str(exc):
+            exc = ValueError("NaN and infinity are not JSON numbers (found in the body)")
+        raise InvalidArgumentError(
+            f"The request body cannot be sent as JSON: {exc}. Pass finite numbers and "
+            "plain text (str, int, float, bool, None, lists and dicts)."
+        ) from None
+    except RecursionError:
+        raise InvalidArgumentError(
+            "The request body is nested too deeply (or refers to itself) to send as JSON."
+        ) from None
 
 
 def _timeout_extension(timeout: float | httpx.Timeout | None) -> dict[str, Any]:
