@@ -28,6 +28,8 @@ TEST_DEPS += ["openai", "fastapi"]
 TEST_DEPS += ["redis"]
 # The aiohttp transport (the `aiohttp` extra), tested against the loopback server.
 TEST_DEPS += ["aiohttp"]
+# The example notebook (examples/notebook.ipynb), executed in a real kernel by nbclient.
+TEST_DEPS += ["nbclient", "nbformat", "ipykernel"]
 # Test-dependency pins for the floor run: the newest respx that supports httpx 0.27, and the
 # `redis` extra's floor.
 FLOOR_TEST_PINS = {"respx": "respx==0.21.1", "redis": "redis==5.0.0"}

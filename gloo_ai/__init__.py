@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
     )
     from ._multipart import FileContent, FileInput, MultipartBody
+    from ._notebook import display_stream
     from ._pagination import AsyncPage, AsyncPaginator
     from ._response import APIResponse
     from ._streaming import AsyncStream
@@ -140,6 +141,7 @@ __all__ = [
     "UsageTotals",
     "__version__",
     "assistant_message",
+    "display_stream",
     "function_tool",
     "parse_tool_call",
     "tool_result",
@@ -207,6 +209,7 @@ _LAZY: dict[str, str] = {
     "UnprocessableEntityError": "._exceptions",
     "UsageTotals": ".types.usage",
     "assistant_message": ".resources.chat._tool_runner",
+    "display_stream": "._notebook",
     "function_tool": ".tools",
     "parse_tool_call": ".tools",
     "tool_result": ".resources.chat._tool_runner",

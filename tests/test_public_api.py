@@ -84,6 +84,7 @@ EXPECTED_ALL = [
     "UsageTotals",
     "__version__",
     "assistant_message",
+    "display_stream",
     "function_tool",
     "parse_tool_call",
     "tool_result",
