@@ -28,6 +28,9 @@ TEST_DEPS += ["openai", "fastapi"]
 TEST_DEPS += ["redis"]
 # The aiohttp transport (the `aiohttp` extra), tested against the loopback server.
 TEST_DEPS += ["aiohttp"]
+# The instrumentation (the `otel` extra), tested with the OpenTelemetry SDK's in-memory
+# span and metric exporters; the SDK brings a matching opentelemetry-api.
+TEST_DEPS += ["opentelemetry-sdk"]
 # Test-dependency pins for the floor run: the newest respx that supports httpx 0.27, and the
 # `redis` extra's floor.
 FLOOR_TEST_PINS = {"respx": "respx==0.21.1", "redis": "redis==5.0.0"}

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from ._surface import Surface
     from ._sync import Gloo
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
+    from .instrumentation import Instrumentation, instrument, uninstrument
     from .resources.chat._accumulator import ChatCompletionAccumulator
     from .resources.chat._grounded_stream import (
         GroundedChatCompletionStream,
@@ -105,6 +106,7 @@ __all__ = [
     "GroundedCompletionAccumulator",
     "IncompleteStreamError",
     "IngestionTimeoutError",
+    "Instrumentation",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
@@ -137,8 +139,10 @@ __all__ = [
     "__version__",
     "assistant_message",
     "function_tool",
+    "instrument",
     "parse_tool_call",
     "tool_result",
+    "uninstrument",
 ]
 
 _LAZY: dict[str, str] = {
@@ -170,6 +174,7 @@ _LAZY: dict[str, str] = {
     "GroundedCompletionAccumulator": ".resources.chat._grounded_stream",
     "IncompleteStreamError": "._exceptions",
     "IngestionTimeoutError": ".resources.ingestion",
+    "Instrumentation": ".instrumentation",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
     "LengthFinishReasonError": ".resources.chat._parsing",
@@ -202,8 +207,10 @@ _LAZY: dict[str, str] = {
     "UsageTotals": ".types.usage",
     "assistant_message": ".resources.chat._tool_runner",
     "function_tool": ".tools",
+    "instrument": ".instrumentation",
     "parse_tool_call": ".tools",
     "tool_result": ".resources.chat._tool_runner",
+    "uninstrument": ".instrumentation",
 }
 
 

@@ -24,6 +24,7 @@ from ._config import (
     SystemClock,
 )
 from ._exceptions import ConfigurationError
+from ._hooks import slot_for
 from ._pool import HttpState
 from ._requester import Requester, SharedState
 from ._settings import (
@@ -47,6 +48,7 @@ from .resources._areas import ResourceAreas
 if TYPE_CHECKING:
     from typing_extensions import Never
 
+    from .instrumentation import Instrumentation
     from .types.usage import UsageTotals
 
 __all__ = ["AsyncGloo"]
@@ -113,6 +115,8 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
             the Responses API: ``"standard"`` (the default), ``"guarded"`` (guardrails always
             on) or ``"direct"`` (no guardrails or values layer); default ``GLOO_SURFACE``,
             else ``"standard"``. A call may pick another with ``surface=...``.
+        instrument: OpenTelemetry spans and metrics (the ``otel`` extra): ``True``, an
+            `Instrumentation`, ``False``, or ``None`` to follow `gloo_ai.instrument`.
     """
 
     def __init__(
@@ -137,6 +141,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
         refresh_ahead: bool = False,
         catalog_ttl: float = 600.0,
         surface: Surface | None = None,
+        instrument: bool | Instrumentation | None = None,
         _clock: Clock | None = None,
     ) -> None:
         if args:
@@ -176,6 +181,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
             self.token_url = validate_url(
                 "token_url", token_url or f"{self.base_url}/oauth2/token", allow_http=allow_http
             )
+        hooks = slot_for(instrument)
         state = HttpState(http_client)
         headers = {"User-Agent": USER_AGENT}
         if default_headers:
@@ -185,6 +191,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
             base_url=self.base_url,
             headers=headers,
             clock=clock,
+            instrumentation=hooks,
             **defaults,
         )
         if mode == "api_key":
@@ -205,6 +212,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
                 token_store=token_store,
                 token_store_timeout=float(token_store_timeout),
                 on_token_refresh=on_token_refresh,
+                instrumentation=hooks,
             )
         from .resources._catalog import ModelCatalogCache
 

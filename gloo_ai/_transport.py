@@ -32,6 +32,7 @@ from ._exceptions import (
     InvalidArgumentError,
     make_status_error,
 )
+from ._hooks import GLOBAL_HOOKS, HookSlot
 from ._multipart import MultipartBody
 from ._pool import HttpState
 from ._retry import (
@@ -71,6 +72,8 @@ class Transport:
             answered in full (a read timeout, a dropped connection); see `gloo_ai._retry`.
         headers: headers sent with every call (``User-Agent`` and the user's defaults).
         clock: where retries sleep and read the time.
+        instrumentation: where the observer of calls and retries is found (`GLOBAL_HOOKS`:
+            the one ``gloo_ai.instrument()`` sets).
     """
 
     def __init__(
@@ -84,8 +87,10 @@ class Transport:
         retry_read_errors: bool = False,
         headers: Mapping[str, str],
         clock: Clock,
+        instrumentation: HookSlot = GLOBAL_HOOKS,
     ) -> None:
         self.state = state
+        self.instrumentation = instrumentation
         self.base_url = base_url
         self.timeout = timeout
         self.max_retries = max_retries
@@ -108,6 +113,7 @@ class Transport:
             "retry_read_errors": self.retry_read_errors,
             "headers": self.headers,
             "clock": self.clock,
+            "instrumentation": self.instrumentation,
         }
         return Transport(self.state, **{**settings, **changes})
 
@@ -292,6 +298,11 @@ class Transport:
             delay,
             type(failed.error).__name__,
         )
+        if (hooks := self.instrumentation.hooks) is not None:
+            attempt = budget.retries + budget.rate_limit_retries
+            hooks.retry(
+                attempt=attempt, delay=delay, status=None, error=type(failed.error).__name__
+            )
         await self.clock.sleep(delay)
         return True
 
@@ -324,6 +335,11 @@ class Transport:
             decision.delay,
             response.status_code,
         )
+        if (hooks := self.instrumentation.hooks) is not None:
+            attempt = budget.retries + budget.rate_limit_retries
+            hooks.retry(
+                attempt=attempt, delay=decision.delay, status=response.status_code, error=None
+            )
         await self.clock.sleep(decision.delay)
         return True
 
