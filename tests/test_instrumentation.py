@@ -457,3 +457,20 @@ def test_spans_nest_under_trio_too(emulator: GlooEmulator, recorded: Recorded) -
     assert refresh.parent.span_id == first.context.span_id
     assert second.attributes is not None
     assert second.attributes["gloo.stream.chunks"] > 0
+
+
+@pytest.mark.asyncio
+async def test_a_stream_dropped_unread_ends_its_span_when_collected(
+    emulator: GlooEmulator, recorded: Recorded, clock: FakeClock
+) -> None:
+    import gc
+
+    async with client_of(emulator, recorded, clock) as client:
+        stream = await client.chat.completions.create(messages=MESSAGES, stream=True)
+        await stream.response.aclose()
+        del stream
+        gc.collect()
+        span = recorded.span("chat")
+    assert span.attributes is not None
+    assert span.attributes["gloo.stream.abandoned"] is True
+    assert span.attributes["gloo.stream.chunks"] == 0

@@ -317,6 +317,12 @@ class _StreamSpan:
             self._span.set_attribute("gloo.stream.closed_early", True)
             self._end(None)
 
+    def __del__(self) -> None:
+        # A stream dropped without being read to its end or closed: end its span anyway.
+        if not getattr(self, "_ended", True):
+            self._span.set_attribute("gloo.stream.abandoned", True)
+            self._end(None)
+
     def _end(self, error: BaseException | None) -> None:
         self._ended = True
         attributes = self._summary.final_attributes()
