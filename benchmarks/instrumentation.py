@@ -11,7 +11,9 @@ Modes: ``not-installed`` (``opentelemetry`` cannot be imported), ``disabled`` (i
 not enabled: the default), ``enabled`` (`Instrumentation` with the SDK's providers and an
 exporter that drops everything: what recording itself costs), and with ``--baseline DIR``
 ``baseline`` (the ``gloo_ai`` of another checkout, without the hooks). Each process also
-reports whether any ``opentelemetry`` module was imported.
+reports whether any ``opentelemetry`` module was imported. The ``disabled`` processes also
+run a paired A/B in one process (blocks of calls alternating between the hooks check and
+the code from before the hooks), free of the noise between processes.
 """
 
 from __future__ import annotations
@@ -85,10 +87,51 @@ async def main():
         return (time.process_time() - cpu) / CALLS
 
 per_call = asyncio.run(main())
+
+
+async def paired():
+    # In this one process, blocks of calls alternate between Requester.request as it is
+    # (the hooks check, off) and as it was before the hooks (main's code, inlined here).
+    import functools
+    import statistics
+
+    from gloo_ai import _requester
+    from gloo_ai._response import RAW_RESPONSE, APIResponse
+
+    with_check = _requester.Requester.request
+
+    async def without_hooks(self, method, path, *, body=None, options=_requester._NO_OPTIONS,
+                            parse):
+        raw = RAW_RESPONSE.get()
+        response = await self._transport.request(method, path, body=body, options=options)
+        if raw:
+            return APIResponse(response, functools.partial(parse, response))
+        return parse(response)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    ratios = []
+    async with gloo_ai.AsyncGloo(api_key="bench-key", base_url="https://bench.invalid",
+                                 http_client=http) as client:
+        messages = [{"role": "user", "content": "hi"}]
+        for block in range(40):
+            order = [("check", with_check), ("none", without_hooks)]
+            seconds = {}
+            for name, request in order if block % 2 else order[::-1]:
+                _requester.Requester.request = request
+                cpu = time.process_time()
+                for _ in range(CALLS // 20):
+                    await client.chat.completions.create(messages=messages)
+                seconds[name] = time.process_time() - cpu
+            ratios.append(seconds["check"] / seconds["none"])
+    _requester.Requester.request = with_check
+    return statistics.median(ratios)
+
+
+paired_ratio = asyncio.run(paired()) if MODE == "disabled" else 0.0
 otel = sorted(m for m in sys.modules if m.startswith("opentelemetry"))
 hooks = hasattr(client._transport, "instrumentation")
 print(json.dumps({"import": import_seconds, "per_call": per_call, "otel_modules": len(otel),
-                  "hooks": hooks}))
+                  "hooks": hooks, "paired": paired_ratio}))
 """
 
 
@@ -116,8 +159,9 @@ def main() -> None:
     if args.baseline is not None:
         modes.insert(0, "baseline")
     samples: dict[str, list[dict[str, float]]] = {mode: [] for mode in modes}
-    for _ in range(args.rounds):
-        for mode in modes:
+    for number in range(args.rounds):
+        shift = number % len(modes)  # rotate the order, so that no mode always runs first
+        for mode in modes[shift:] + modes[:shift]:
             samples[mode].append(run_child(mode, args.calls, args.baseline))
     floor = {
         k: statistics.median(s[k] for s in samples["not-installed"]) for k in ("import", "per_call")
@@ -134,6 +178,9 @@ def main() -> None:
             f"{mode:<14} {med['import'] / floor['import']:>8.2f} "
             f"{med['per_call'] / floor['per_call']:>9.2f} {otel:>13}"
         )
+    paired = statistics.median(s["paired"] for s in samples["disabled"])
+    print(f"paired, in one process: the hooks check (off) / no hooks = {paired:.3f} per call")
+    results["paired_check_over_none"] = {"per_call": paired}
     print(json.dumps(results))
 
 
