@@ -366,6 +366,22 @@ async def test_a_call_that_is_no_generation_is_named_by_its_route(
     assert recorded.count("gen_ai.client.operation.duration") == 0
 
 
+@pytest.mark.asyncio
+async def test_the_surface_is_an_attribute_of_the_span_and_the_metrics(
+    emulator: GlooEmulator, recorded: Recorded, clock: FakeClock
+) -> None:
+    async with client_of(emulator, recorded, clock, surface="guarded") as client:
+        await client.chat.completions.create(messages=MESSAGES)
+        await client.chat.completions.create(messages=MESSAGES, surface="standard")
+    guarded, standard = recorded.spans("chat")
+    assert guarded.attributes is not None
+    assert standard.attributes is not None
+    assert guarded.attributes["gloo.surface"] == "guarded"
+    assert guarded.attributes["url.template"] == "/ai/v2/guarded/chat/completions"
+    assert standard.attributes["gloo.surface"] == "standard"
+    assert recorded.count("gen_ai.client.operation.duration", gloo__surface="guarded") == 1
+
+
 def test_route_names_hide_ids() -> None:
     from gloo_ai.instrumentation._attributes import route_of
 

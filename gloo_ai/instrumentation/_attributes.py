@@ -96,6 +96,7 @@ def describe_call(
             {**common, "http.request.method": method, "url.template": route},
         )
     common["gen_ai.operation.name"] = operation
+    common["gloo.surface"] = _surface_of(route)
     attributes.update(common)
     fields = body if isinstance(body, Mapping) else {}
     model = fields.get("model")
@@ -120,6 +121,12 @@ def describe_call(
         attributes["gen_ai.input.messages"] = input_messages(fields["messages"])
     name = f"{operation} {model}" if isinstance(model, str) else operation
     return CallDescription(name, operation, attributes, common)
+
+
+def _surface_of(route: str) -> str:
+    # Gloo's Gen-2 surfaces have their own path prefix (/ai/v2/guarded/..., /ai/v2/direct/...).
+    parts = route.split("/")
+    return next((part for part in ("guarded", "direct") if part in parts), "standard")
 
 
 def _requested_routing(fields: Mapping[str, object]) -> str | None:
