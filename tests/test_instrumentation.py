@@ -23,6 +23,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 import gloo_ai
 from gloo_ai import (
+    APIStreamError,
     AsyncGloo,
     BadRequestError,
     ConfigurationError,
@@ -213,6 +214,23 @@ async def test_a_stream_closed_early_ends_its_span_once(
     assert span.attributes["gloo.stream.closed_early"] is True
     assert span.attributes["gloo.stream.chunks"] == 1
     assert recorded.count("gen_ai.client.operation.duration") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_stream_that_fails_midway_ends_its_span_with_the_error(
+    emulator: GlooEmulator, recorded: Recorded, clock: FakeClock
+) -> None:
+    emulator.faults.stream_error(V2, after_events=2)
+    async with client_of(emulator, recorded, clock) as client:
+        stream = await client.chat.completions.create(messages=MESSAGES, stream=True)
+        with pytest.raises(APIStreamError):
+            [chunk async for chunk in stream]
+    span = recorded.span("chat")
+    assert span.attributes is not None
+    assert span.attributes["error.type"] == "APIStreamError"
+    assert span.attributes["gloo.stream.chunks"] == 2
+    assert span.status.status_code is StatusCode.ERROR
+    assert recorded.count("gen_ai.client.operation.duration", error__type="APIStreamError") == 1
 
 
 @pytest.mark.asyncio
