@@ -400,6 +400,17 @@ async def test_the_surface_is_an_attribute_of_the_span_and_the_metrics(
     assert recorded.count("gen_ai.client.operation.duration", gloo__surface="guarded") == 1
 
 
+@pytest.mark.asyncio
+async def test_a_raw_response_call_has_its_status_and_request_id(
+    emulator: GlooEmulator, recorded: Recorded, clock: FakeClock
+) -> None:
+    async with client_of(emulator, recorded, clock) as client:
+        raw = await client.chat.completions.with_raw_response.create(messages=MESSAGES)
+    attrs = dict(recorded.span("chat").attributes or {})
+    assert attrs["http.response.status_code"] == raw.status_code == 200
+    assert attrs["gloo.request_id"] == raw.request_id
+
+
 def test_route_names_hide_ids() -> None:
     from gloo_ai.instrumentation._attributes import route_of
 
