@@ -37,7 +37,7 @@ V2 = "/ai/v2/chat/completions"
 TOKEN = "/oauth2/token"
 QUESTION = "How can I be joyful in hard times?"
 MESSAGES = [{"role": "user", "content": QUESTION}]
-PUBLISHER = "pub-1"
+EMBEDDING_MODEL = "gloo-baai-bge-base-en-v1.5"
 
 
 class Recorded:
@@ -409,6 +409,58 @@ async def test_a_raw_response_call_has_its_status_and_request_id(
     attrs = dict(recorded.span("chat").attributes or {})
     assert attrs["http.response.status_code"] == raw.status_code == 200
     assert attrs["gloo.request_id"] == raw.request_id
+
+
+@pytest.mark.asyncio
+async def test_grounded_completions_the_responses_api_and_embeddings_are_genai_spans(
+    emulator: GlooEmulator, recorded: Recorded, clock: FakeClock
+) -> None:
+    model = "gloo-openai-gpt-5-mini"
+    async with client_of(emulator, recorded, clock, capture_content=True) as client:
+        grounded = await client.chat.grounded.create(messages=MESSAGES)
+        response = await client.responses.create(model=model, input=QUESTION)
+        stream = await client.responses.create(model=model, input=QUESTION, stream=True)
+        [event async for event in stream]
+        vectors = await client.embeddings.create(model=EMBEDDING_MODEL, input="grace")
+    spans = [s for s in recorded.spans() if s.name != "gloo.token_refresh"]
+    assert [s.name for s in spans] == [
+        "chat",
+        f"chat {model}",
+        f"chat {model}",
+        f"embeddings {EMBEDDING_MODEL}",
+    ]
+    on_grounded, on_response, on_stream, on_embeddings = (dict(s.attributes or {}) for s in spans)
+    assert on_grounded["url.template"] == "/ai/v2/chat/completions/grounded"
+    assert grounded.usage is not None
+    assert on_grounded["gen_ai.usage.output_tokens"] == grounded.usage.completion_tokens
+    assert response.usage is not None
+    assert on_response["gen_ai.usage.input_tokens"] == response.usage.input_tokens
+    assert on_response["gen_ai.usage.output_tokens"] == response.usage.output_tokens
+    (answer,) = json.loads(str(on_response["gen_ai.output.messages"]))
+    assert answer["parts"] == [{"type": "text", "content": response.output_text}]
+    sent = json.loads(str(on_response["gen_ai.input.messages"]))
+    assert sent == [{"role": "user", "parts": [{"type": "text", "content": QUESTION}]}]
+    assert on_stream["gen_ai.usage.output_tokens"] == response.usage.output_tokens
+    assert on_stream["gen_ai.response.model"] == model
+    assert on_embeddings["gen_ai.operation.name"] == "embeddings"
+    assert on_embeddings["gen_ai.usage.input_tokens"] == vectors.usage.prompt_tokens
+    assert "gen_ai.input.messages" not in on_embeddings
+    assert recorded.count("gen_ai.client.operation.duration", gen_ai__operation__name="chat") == 3
+
+
+def test_the_surface_is_left_out_where_the_path_does_not_tell() -> None:
+    from gloo_ai.instrumentation._attributes import describe_call
+
+    def surface(path: str) -> object:
+        described = describe_call(
+            "POST", path, base_url="https://x", body={}, capture_content=False
+        )
+        return described.attributes.get("gloo.surface")
+
+    assert surface("/ai/v2/grounded/chat/completions") is None  # guarded and direct alike
+    assert surface("/ai/v2/chat/completions/grounded") == "standard"
+    assert surface("/ai/v2/direct/chat/completions") == "direct"
+    assert surface("/ai/v2/guarded/responses") == "guarded"
 
 
 def test_route_names_hide_ids() -> None:

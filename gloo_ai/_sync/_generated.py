@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from gloo_ai._surface import Surface
     from gloo_ai._tokens import TokenStore
     from gloo_ai._verbs import _T, CallArgs
+    from gloo_ai.instrumentation import Instrumentation
     from gloo_ai.resources.chat import AsyncChat
     from gloo_ai.resources.chat._accumulator import ChatCompletionAccumulator
     from gloo_ai.resources.chat._grounded_stream import (
@@ -191,6 +192,7 @@ class Gloo(SyncWrapper):
         refresh_ahead: bool = False,
         catalog_ttl: float = 600.0,
         surface: Surface | None = None,
+        instrument: bool | Instrumentation | None = None,
         _clock: Clock | None = None,
     ) -> None:
         """The same arguments as `AsyncGloo`."""
@@ -216,6 +218,7 @@ class Gloo(SyncWrapper):
                 refresh_ahead=refresh_ahead,
                 catalog_ttl=catalog_ttl,
                 surface=surface,
+                instrument=instrument,
                 _clock=_clock,
             ),
             Portal(),

@@ -35,8 +35,16 @@ Attributes = dict[str, AttributeValue]
 PROVIDER = "gloo"
 """The value of ``gen_ai.provider.name`` (and of the older ``gen_ai.system``)."""
 
-# Paths whose calls are generations (span name "chat {model}", the GenAI metrics).
-_GENERATIONS = ("/chat/completions", "/message", "/message/kallm")
+# Paths whose calls are generations (span name "chat {model}", the GenAI metrics): chat
+# completions (and grounded ones), the Responses API, the stateful chat API's messages.
+_GENERATIONS = (
+    "/chat/completions",
+    "/chat/completions/grounded",
+    "/responses",
+    "/message",
+    "/message/kallm",
+)
+_EMBEDDINGS = ("/embeddings",)
 # A path segment that names one object (an id), not a route: replaced by "{id}".
 _ID_SEGMENT = re.compile(r"^(?!v\d+$).*\d")
 
@@ -81,7 +89,13 @@ def describe_call(
     requested model, the sampling parameters; the messages only with ``capture_content``)."""
     url = urlsplit(path if path.startswith(("http://", "https://")) else base_url + path)
     route = route_of(url.path)
-    operation = "chat" if route.endswith(_GENERATIONS) else None
+    operation = (
+        "chat"
+        if route.endswith(_GENERATIONS)
+        else "embeddings"
+        if route.endswith(_EMBEDDINGS)
+        else None
+    )
     common: Attributes = {"gen_ai.provider.name": PROVIDER, "gen_ai.system": PROVIDER}
     if url.hostname:
         common["server.address"] = url.hostname
@@ -96,7 +110,9 @@ def describe_call(
             {**common, "http.request.method": method, "url.template": route},
         )
     common["gen_ai.operation.name"] = operation
-    common["gloo.surface"] = _surface_of(route)
+    surface = _surface_of(route)
+    if surface is not None:
+        common["gloo.surface"] = surface
     attributes.update(common)
     fields = body if isinstance(body, Mapping) else {}
     model = fields.get("model")
@@ -110,6 +126,7 @@ def describe_call(
         ("tradition", "gloo.request.tradition"),
         ("temperature", "gen_ai.request.temperature"),
         ("max_tokens", "gen_ai.request.max_tokens"),
+        ("max_output_tokens", "gen_ai.request.max_tokens"),
         ("top_p", "gen_ai.request.top_p"),
     ):
         value = fields.get(key)
@@ -117,16 +134,28 @@ def describe_call(
             attributes[name] = value
     if fields.get("stream") is True:
         attributes["gloo.request.stream"] = True
-    if capture_content and isinstance(fields.get("messages"), list):
-        attributes["gen_ai.input.messages"] = input_messages(fields["messages"])
+    if capture_content and operation == "chat":
+        sent = fields.get("messages", fields.get("input"))  # chat, or the Responses API
+        if isinstance(sent, str):
+            sent = [{"role": "user", "content": sent}]
+        if isinstance(sent, list):
+            attributes["gen_ai.input.messages"] = input_messages(sent)
+        if isinstance(fields.get("instructions"), str):
+            attributes["gen_ai.system_instructions"] = json.dumps(
+                [{"type": "text", "content": fields["instructions"]}], ensure_ascii=False
+            )
     name = f"{operation} {model}" if isinstance(model, str) else operation
     return CallDescription(name, operation, attributes, common)
 
 
-def _surface_of(route: str) -> str:
-    # Gloo's Gen-2 surfaces have their own path prefix (/ai/v2/guarded/..., /ai/v2/direct/...).
+def _surface_of(route: str) -> str | None:
+    # The Gen-2 surfaces have their own path prefix (/ai/v2/guarded/..., /ai/v2/direct/...);
+    # Gen-2 grounded completions share one path on both, which does not tell (None).
     parts = route.split("/")
-    return next((part for part in ("guarded", "direct") if part in parts), "standard")
+    found = next((part for part in ("guarded", "direct") if part in parts), None)
+    if found is None and route.startswith("/ai/v2/grounded/"):
+        return None
+    return found or "standard"
 
 
 def _requested_routing(fields: Mapping[str, object]) -> str | None:
@@ -175,13 +204,15 @@ def _model_attributes(source: object, attributes: Attributes) -> None:
 def _usage_attributes(usage: object, attributes: Attributes) -> None:
     if usage is None:
         return
-    for key, name in (
-        ("prompt_tokens", "gen_ai.usage.input_tokens"),
-        ("completion_tokens", "gen_ai.usage.output_tokens"),
+    for keys, name in (
+        (("prompt_tokens", "input_tokens"), "gen_ai.usage.input_tokens"),
+        (("completion_tokens", "output_tokens"), "gen_ai.usage.output_tokens"),
     ):
-        value = getattr(usage, key, None)
-        if isinstance(value, int) and not isinstance(value, bool):
-            attributes[name] = value
+        for key in keys:  # chat's names, else the Responses API's
+            value = getattr(usage, key, None)
+            if isinstance(value, int) and not isinstance(value, bool):
+                attributes[name] = value
+                break
 
 
 def input_messages(messages: Sequence[object]) -> str:
@@ -246,7 +277,8 @@ def completion_output(result: object) -> str | None:
     """``gen_ai.output.messages`` of a whole completion (``None`` if it has no choices)."""
     choices = getattr(result, "choices", None)
     if not isinstance(choices, list):
-        return None
+        text = getattr(result, "output_text", None)  # a Responses API answer
+        return output_messages({0: text}, {}) if isinstance(text, str) else None
     texts: dict[int, str] = {}
     reasons: dict[int, str] = {}
     for position, choice in enumerate(choices):
@@ -281,6 +313,10 @@ class ChunkSummary:
         self.chunks += 1
         _model_attributes(chunk, self.attributes)
         _usage_attributes(getattr(chunk, "usage", None), self.attributes)
+        inner = getattr(chunk, "response", None)  # a Responses API event with its response
+        if inner is not None:
+            _model_attributes(inner, self.attributes)
+            _usage_attributes(getattr(inner, "usage", None), self.attributes)
         for choice in getattr(chunk, "choices", None) or ():
             index = getattr(choice, "index", 0)
             index = index if isinstance(index, int) else 0
