@@ -1,7 +1,7 @@
 """The instrumentation seam: what the request path tells an observer, when one is enabled.
 
 The core calls an observer (`Hooks`) at four places: around every API call
-(``Requester.request``), before each retry's wait (``Transport._send``), around each fetch
+(``Requester.request``), before each retry's wait (the transport's retry loop), around each fetch
 from the token endpoint (``_auth/_metrics.py``), and as a stream yields and ends
 (``AsyncStream``). Each place reads ``slot.hooks`` and skips everything when it is ``None``:
 that attribute check is all that instrumentation costs when it is off. The OpenTelemetry
