@@ -30,9 +30,17 @@ TEST_DEPS += ["redis"]
 TEST_DEPS += ["aiohttp"]
 # The example notebook (examples/notebook.ipynb), executed in a real kernel by nbclient.
 TEST_DEPS += ["nbclient", "nbformat", "ipykernel"]
-# Test-dependency pins for the floor run: the newest respx that supports httpx 0.27, and the
-# `redis` extra's floor.
-FLOOR_TEST_PINS = {"respx": "respx==0.21.1", "redis": "redis==5.0.0"}
+# The instrumentation (the `otel` extra), tested with the OpenTelemetry SDK's in-memory
+# span and metric exporters; the SDK brings a matching opentelemetry-api.
+TEST_DEPS += ["opentelemetry-sdk"]
+# Test-dependency pins for the floor run: the newest respx that supports httpx 0.27, the
+# `redis` extra's floor, and the SDK of the `otel` extra's floor (opentelemetry-api 1.30,
+# the first with histogram bucket advice).
+FLOOR_TEST_PINS = {
+    "respx": "respx==0.21.1",
+    "redis": "redis==5.0.0",
+    "opentelemetry-sdk": "opentelemetry-sdk==1.30.0",
+}
 DOCS_DEPS = ["mkdocs<2", "mkdocs-material", "mkdocstrings[python]"]
 CANDIDATE_PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
@@ -138,8 +146,9 @@ def bench(session: nox.Session) -> None:
 
     Extra arguments go to ``python -m benchmarks.run`` (for example ``-- --quick``).
     """
-    session.install("-e", ".[aiohttp]", "openai", "uvicorn")
+    session.install("-e", ".[aiohttp,otel]", "openai", "uvicorn", "opentelemetry-sdk")
     session.run("python", "-m", "benchmarks.run", *session.posargs)
+    session.run("python", "-m", "benchmarks.instrumentation")
 
 
 @nox.session

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from ._surface import Surface
     from ._sync import Gloo
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
+    from .instrumentation import Instrumentation, instrument, uninstrument
     from .resources.chat._accumulator import ChatCompletionAccumulator
     from .resources.chat._grounded_stream import (
         GroundedChatCompletionStream,
@@ -108,6 +109,7 @@ __all__ = [
     "GroundedCompletionAccumulator",
     "IncompleteStreamError",
     "IngestionTimeoutError",
+    "Instrumentation",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
@@ -143,8 +145,10 @@ __all__ = [
     "assistant_message",
     "display_stream",
     "function_tool",
+    "instrument",
     "parse_tool_call",
     "tool_result",
+    "uninstrument",
 ]
 
 _LAZY: dict[str, str] = {
@@ -176,6 +180,7 @@ _LAZY: dict[str, str] = {
     "GroundedCompletionAccumulator": ".resources.chat._grounded_stream",
     "IncompleteStreamError": "._exceptions",
     "IngestionTimeoutError": ".resources.ingestion",
+    "Instrumentation": ".instrumentation",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
     "LengthFinishReasonError": ".resources.chat._parsing",
@@ -211,8 +216,10 @@ _LAZY: dict[str, str] = {
     "assistant_message": ".resources.chat._tool_runner",
     "display_stream": "._notebook",
     "function_tool": ".tools",
+    "instrument": ".instrumentation",
     "parse_tool_call": ".tools",
     "tool_result": ".resources.chat._tool_runner",
+    "uninstrument": ".instrumentation",
 }
 
 

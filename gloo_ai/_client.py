@@ -26,6 +26,7 @@ from ._config import (
     check_headers,
 )
 from ._exceptions import ConfigurationError
+from ._hooks import slot_for
 from ._pool import HttpState
 from ._requester import Requester, SharedState
 from ._settings import (
@@ -49,6 +50,7 @@ from .resources._areas import ResourceAreas
 if TYPE_CHECKING:
     from typing_extensions import Never
 
+    from .instrumentation import Instrumentation
     from .types.usage import UsageTotals
 
 __all__ = ["AsyncGloo"]
@@ -122,6 +124,8 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
         max_response_bytes: the largest whole answer read (64 MiB), else
             `ResponseTooLargeError`; ``max_stream_line_bytes`` (4 MiB) and
             ``max_stream_event_bytes`` (8 MiB) cap a line and an event of a stream.
+        instrument: OpenTelemetry spans and metrics (the ``otel`` extra): ``True``, an
+            `Instrumentation`, ``False``, or ``None`` to follow `gloo_ai.instrument`.
     """
 
     def __init__(
@@ -149,6 +153,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
         max_response_bytes: int = _limits.DEFAULT_MAX_RESPONSE_BYTES,
         max_stream_line_bytes: int = _limits.DEFAULT_MAX_LINE_BYTES,
         max_stream_event_bytes: int = _limits.DEFAULT_MAX_EVENT_BYTES,
+        instrument: bool | Instrumentation | None = None,
         _clock: Clock | None = None,
     ) -> None:
         if args:
@@ -191,6 +196,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
             self.token_url = validate_url(
                 "token_url", token_url or f"{self.base_url}/oauth2/token", allow_http=allow_http
             )
+        hooks = slot_for(instrument)
         state = HttpState(http_client)
         headers = {"User-Agent": USER_AGENT, **_checked_headers(default_headers)}
         transport = Transport(
@@ -199,6 +205,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
             headers=headers,
             clock=clock,
             limits=limits,
+            instrumentation=hooks,
             **defaults,
         )
         if mode == "api_key":
@@ -219,6 +226,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
                 token_store=token_store,
                 token_store_timeout=float(token_store_timeout),
                 on_token_refresh=on_token_refresh,
+                instrumentation=hooks,
             )
         from .resources._catalog import ModelCatalogCache
 

@@ -125,6 +125,28 @@ class Requester:
             options: the caller's options and the method's policy (auth, retry, query).
             parse: turns the 2xx response into the result.
         """
+        hooks = self._transport.instrumentation.hooks
+        if hooks is None:
+            return await self._send(method, path, body, options, parse)
+        transport = self._transport
+        return await hooks.call(
+            functools.partial(self._send, method, path, body, options, parse),
+            method=method,
+            path=path,
+            base_url=transport.base_url,
+            body=body,
+            options=options,
+            clock=transport.clock,
+        )
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        body: object | None,
+        options: RequestOptions,
+        parse: Callable[[httpx.Response], _R],
+    ) -> _R:
         raw = RAW_RESPONSE.get()
         response = await self._transport.request(method, path, body=body, options=options)
         if raw:

@@ -39,6 +39,8 @@ from ._stream_reader import StreamReader, StreamRules, Verdict, YieldAll, close_
 if TYPE_CHECKING:
     import httpx
 
+    from ._hooks import StreamObserver
+
 __all__ = [
     "AsyncStream",
     "JSONEventDecoder",
@@ -164,6 +166,7 @@ class AsyncStream(Generic[_T]):
     """
 
     drain_timeout: float = 0.25
+    _observer: StreamObserver | None = None  # set by the instrumentation, when enabled
 
     def __init__(
         self,
@@ -198,7 +201,9 @@ class AsyncStream(Generic[_T]):
         return self
 
     async def __anext__(self) -> _T:
-        return await self._iterator.__anext__()
+        if self._observer is None:
+            return await self._iterator.__anext__()
+        return await self._observer.next(self._iterator)  # type: ignore[no-any-return]
 
     async def __aenter__(self) -> AsyncStream[_T]:
         return self
@@ -214,6 +219,8 @@ class AsyncStream(Generic[_T]):
     async def close(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
         self._reader.closed = True
+        if self._observer is not None:
+            self._observer.closed()
         await self.response.aclose()
         with contextlib.suppress(RuntimeError):  # it may be running in another task
             await self._iterator.aclose()

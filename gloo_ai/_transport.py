@@ -32,6 +32,7 @@ from ._exceptions import (
     InvalidArgumentError,
     make_status_error,
 )
+from ._hooks import GLOBAL_HOOKS, HookSlot
 from ._limits import DEFAULT_LIMITS, EXTENSION, BodyLimits, read_body, read_error_body
 from ._multipart import MultipartBody
 from ._pool import HttpState
@@ -73,6 +74,8 @@ class Transport:
         headers: headers sent with every call (``User-Agent`` and the user's defaults).
         clock: where retries sleep and read the time.
         limits: how much of an answer is read (`BodyLimits`).
+        instrumentation: where the observer of calls and retries is found (`GLOBAL_HOOKS`:
+            the one ``gloo_ai.instrument()`` sets).
     """
 
     def __init__(
@@ -87,9 +90,11 @@ class Transport:
         headers: Mapping[str, str],
         clock: Clock,
         limits: BodyLimits = DEFAULT_LIMITS,
+        instrumentation: HookSlot = GLOBAL_HOOKS,
     ) -> None:
         self.state = state
         self.limits = limits
+        self.instrumentation = instrumentation
         self.base_url = base_url
         self.timeout = timeout
         self.max_retries = max_retries
@@ -113,6 +118,7 @@ class Transport:
             "headers": self.headers,
             "clock": self.clock,
             "limits": self.limits,
+            "instrumentation": self.instrumentation,
         }
         return Transport(self.state, **{**settings, **changes})
 
@@ -298,6 +304,11 @@ class Transport:
             delay,
             type(failed.error).__name__,
         )
+        if (hooks := self.instrumentation.hooks) is not None:
+            attempt = budget.retries + budget.rate_limit_retries
+            hooks.retry(
+                attempt=attempt, delay=delay, status=None, error=type(failed.error).__name__
+            )
         await self.clock.sleep(delay)
         return True
 
@@ -330,6 +341,11 @@ class Transport:
             decision.delay,
             response.status_code,
         )
+        if (hooks := self.instrumentation.hooks) is not None:
+            attempt = budget.retries + budget.rate_limit_retries
+            hooks.retry(
+                attempt=attempt, delay=decision.delay, status=response.status_code, error=None
+            )
         await self.clock.sleep(decision.delay)
         return True
 

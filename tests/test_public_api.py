@@ -50,6 +50,7 @@ EXPECTED_ALL = [
     "GroundedCompletionAccumulator",
     "IncompleteStreamError",
     "IngestionTimeoutError",
+    "Instrumentation",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
@@ -86,8 +87,10 @@ EXPECTED_ALL = [
     "assistant_message",
     "display_stream",
     "function_tool",
+    "instrument",
     "parse_tool_call",
     "tool_result",
+    "uninstrument",
 ]
 
 EXPECTED_CHAT_ALL = [
@@ -210,7 +213,14 @@ def test_not_given_is_documented_and_falsy() -> None:
 
 
 def test_public_classes_document_their_public_methods() -> None:
-    for name in ("AsyncGloo", "AsyncStream", "APIResponse", "AsyncPaginator", "AsyncPage"):
+    for name in (
+        "AsyncGloo",
+        "AsyncStream",
+        "APIResponse",
+        "AsyncPaginator",
+        "AsyncPage",
+        "Instrumentation",
+    ):
         cls = getattr(gloo_ai, name)
         for attr, member in vars(cls).items():
             if attr.startswith("_"):
@@ -267,6 +277,18 @@ def test_every_chat_type_is_documented(name: str) -> None:
     assert documentation_of(gloo_ai.types.chat, name).strip(), (
         f"gloo_ai.types.chat.{name} has no docstring"
     )
+
+
+def test_the_instrumentation_module_is_public_and_pinned() -> None:
+    import gloo_ai.instrumentation
+
+    assert sorted(gloo_ai.instrumentation.__all__) == [
+        "Instrumentation",
+        "instrument",
+        "uninstrument",
+    ]
+    for name in gloo_ai.instrumentation.__all__:
+        assert getattr(gloo_ai.instrumentation, name) is getattr(gloo_ai, name)
 
 
 def test_the_tools_module_is_public_and_pinned() -> None:

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from gloo_ai._surface import Surface
     from gloo_ai._tokens import TokenStore
     from gloo_ai._verbs import _T, CallArgs
+    from gloo_ai.instrumentation import Instrumentation
     from gloo_ai.resources.chat import AsyncChat
     from gloo_ai.resources.chat._accumulator import ChatCompletionAccumulator
     from gloo_ai.resources.chat._grounded_stream import (
@@ -196,6 +197,7 @@ class Gloo(SyncWrapper):
         max_response_bytes: int = _limits.DEFAULT_MAX_RESPONSE_BYTES,
         max_stream_line_bytes: int = _limits.DEFAULT_MAX_LINE_BYTES,
         max_stream_event_bytes: int = _limits.DEFAULT_MAX_EVENT_BYTES,
+        instrument: bool | Instrumentation | None = None,
         _clock: Clock | None = None,
     ) -> None:
         """The same arguments as `AsyncGloo`."""
@@ -224,6 +226,7 @@ class Gloo(SyncWrapper):
                 max_response_bytes=max_response_bytes,
                 max_stream_line_bytes=max_stream_line_bytes,
                 max_stream_event_bytes=max_stream_event_bytes,
+                instrument=instrument,
                 _clock=_clock,
             ),
             Portal(),
