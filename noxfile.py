@@ -28,9 +28,19 @@ TEST_DEPS += ["openai", "fastapi"]
 TEST_DEPS += ["redis"]
 # The aiohttp transport (the `aiohttp` extra), tested against the loopback server.
 TEST_DEPS += ["aiohttp"]
-# Test-dependency pins for the floor run: the newest respx that supports httpx 0.27, and the
-# `redis` extra's floor.
-FLOOR_TEST_PINS = {"respx": "respx==0.21.1", "redis": "redis==5.0.0"}
+# The example notebook (examples/notebook.ipynb), executed in a real kernel by nbclient.
+TEST_DEPS += ["nbclient", "nbformat", "ipykernel"]
+# The instrumentation (the `otel` extra), tested with the OpenTelemetry SDK's in-memory
+# span and metric exporters; the SDK brings a matching opentelemetry-api.
+TEST_DEPS += ["opentelemetry-sdk"]
+# Test-dependency pins for the floor run: the newest respx that supports httpx 0.27, the
+# `redis` extra's floor, and the SDK of the `otel` extra's floor (opentelemetry-api 1.30,
+# the first with histogram bucket advice).
+FLOOR_TEST_PINS = {
+    "respx": "respx==0.21.1",
+    "redis": "redis==5.0.0",
+    "opentelemetry-sdk": "opentelemetry-sdk==1.30.0",
+}
 DOCS_DEPS = ["mkdocs<2", "mkdocs-material", "mkdocstrings[python]"]
 CANDIDATE_PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 
@@ -123,9 +133,11 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """Type-check the package with mypy (strict, configured in pyproject.toml), and the
-    typing checks in tests/typing (misspelt arguments must stay errors there)."""
+    typing checks in tests/typing (misspelt arguments must stay errors there), and the
+    example apps (a separate run: examples/ is not a package)."""
     session.install("-e", ".", "mypy", *TEST_DEPS)
     session.run("mypy", "gloo_ai", "tests/typing")
+    session.run("mypy", "examples/fastapi_app/app.py")
 
 
 @nox.session
@@ -134,8 +146,9 @@ def bench(session: nox.Session) -> None:
 
     Extra arguments go to ``python -m benchmarks.run`` (for example ``-- --quick``).
     """
-    session.install("-e", ".[aiohttp]", "openai", "uvicorn")
+    session.install("-e", ".[aiohttp,otel]", "openai", "uvicorn", "opentelemetry-sdk")
     session.run("python", "-m", "benchmarks.run", *session.posargs)
+    session.run("python", "-m", "benchmarks.instrumentation")
 
 
 @nox.session

@@ -37,18 +37,21 @@ if TYPE_CHECKING:
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
+        ResponseTooLargeError,
         TokenExchangeError,
         TokenUnavailableError,
         UnprocessableEntityError,
     )
     from ._logs import RedactingFilter, setup_logging
     from ._multipart import FileContent, FileInput, MultipartBody
+    from ._notebook import display_stream
     from ._pagination import AsyncPage, AsyncPaginator
     from ._response import APIResponse
     from ._streaming import AsyncStream
     from ._surface import Surface
     from ._sync import Gloo
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
+    from .instrumentation import Instrumentation, instrument, uninstrument
     from .resources.chat._accumulator import ChatCompletionAccumulator
     from .resources.chat._grounded_stream import (
         GroundedChatCompletionStream,
@@ -58,6 +61,7 @@ if TYPE_CHECKING:
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
+        ToolCallLimitError,
         ToolLoopLimitError,
         ToolRunResult,
         assistant_message,
@@ -106,6 +110,7 @@ __all__ = [
     "GroundedCompletionAccumulator",
     "IncompleteStreamError",
     "IngestionTimeoutError",
+    "Instrumentation",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
@@ -123,6 +128,7 @@ __all__ = [
     "ResponseParseError",
     "ResponseStream",
     "ResponseStreamManager",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "Surface",
     "Timeout",
@@ -130,6 +136,7 @@ __all__ = [
     "TokenMetrics",
     "TokenUnavailableError",
     "ToolArgumentsError",
+    "ToolCallLimitError",
     "ToolLoopLimitError",
     "ToolRunResult",
     "UnknownToolError",
@@ -138,10 +145,13 @@ __all__ = [
     "UsageTotals",
     "__version__",
     "assistant_message",
+    "display_stream",
     "function_tool",
+    "instrument",
     "parse_tool_call",
     "setup_logging",
     "tool_result",
+    "uninstrument",
 ]
 
 _LAZY: dict[str, str] = {
@@ -173,6 +183,7 @@ _LAZY: dict[str, str] = {
     "GroundedCompletionAccumulator": ".resources.chat._grounded_stream",
     "IncompleteStreamError": "._exceptions",
     "IngestionTimeoutError": ".resources.ingestion",
+    "Instrumentation": ".instrumentation",
     "InternalServerError": "._exceptions",
     "InvalidArgumentError": "._exceptions",
     "LengthFinishReasonError": ".resources.chat._parsing",
@@ -188,6 +199,7 @@ _LAZY: dict[str, str] = {
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
     "RedactingFilter": "._logs",
+    "ResponseTooLargeError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
     "ResponseStream": ".resources.responses",
     "ResponseStreamManager": ".resources.responses",
@@ -198,6 +210,7 @@ _LAZY: dict[str, str] = {
     "TokenExchangeError": "._exceptions",
     "TokenUnavailableError": "._exceptions",
     "ToolArgumentsError": ".tools",
+    "ToolCallLimitError": ".resources.chat._tool_runner",
     "ToolLoopLimitError": ".resources.chat._tool_runner",
     "ToolRunResult": ".resources.chat._tool_runner",
     "UnknownToolError": ".tools",
@@ -205,10 +218,13 @@ _LAZY: dict[str, str] = {
     "UnprocessableEntityError": "._exceptions",
     "UsageTotals": ".types.usage",
     "assistant_message": ".resources.chat._tool_runner",
+    "display_stream": "._notebook",
     "function_tool": ".tools",
+    "instrument": ".instrumentation",
     "parse_tool_call": ".tools",
     "setup_logging": "._logs",
     "tool_result": ".resources.chat._tool_runner",
+    "uninstrument": ".instrumentation",
 }
 
 

@@ -10,6 +10,7 @@ import anyio
 import anyio.abc
 import httpx
 
+from . import _limits
 from ._auth import ApiKeyAuth, ClientCredentialsAuth, NoCredentialsAuth, TokenMetrics
 from ._config import (
     DEFAULT_BASE_URL,
@@ -22,8 +23,10 @@ from ._config import (
     Clock,
     NotGiven,
     SystemClock,
+    check_headers,
 )
 from ._exceptions import ConfigurationError
+from ._hooks import slot_for
 from ._logs import auto_setup
 from ._pool import HttpState
 from ._requester import Requester, SharedState
@@ -48,11 +51,16 @@ from .resources._areas import ResourceAreas
 if TYPE_CHECKING:
     from typing_extensions import Never
 
+    from .instrumentation import Instrumentation
     from .types.usage import UsageTotals
 
 __all__ = ["AsyncGloo"]
 
 USER_AGENT = f"gloo-ai-python/{__version__}"
+
+
+def _checked_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    return check_headers(headers, ConfigurationError, "default_headers") or {}
 
 
 class AsyncGloo(ResourceAreas, GenericVerbs):
@@ -114,6 +122,11 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
             the Responses API: ``"standard"`` (the default), ``"guarded"`` (guardrails always
             on) or ``"direct"`` (no guardrails or values layer); default ``GLOO_SURFACE``,
             else ``"standard"``. A call may pick another with ``surface=...``.
+        max_response_bytes: the largest whole answer read (64 MiB), else
+            `ResponseTooLargeError`; ``max_stream_line_bytes`` (4 MiB) and
+            ``max_stream_event_bytes`` (8 MiB) cap a line and an event of a stream.
+        instrument: OpenTelemetry spans and metrics (the ``otel`` extra): ``True``, an
+            `Instrumentation`, ``False``, or ``None`` to follow `gloo_ai.instrument`.
     """
 
     def __init__(
@@ -138,6 +151,10 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
         refresh_ahead: bool = False,
         catalog_ttl: float = 600.0,
         surface: Surface | None = None,
+        max_response_bytes: int = _limits.DEFAULT_MAX_RESPONSE_BYTES,
+        max_stream_line_bytes: int = _limits.DEFAULT_MAX_LINE_BYTES,
+        max_stream_event_bytes: int = _limits.DEFAULT_MAX_EVENT_BYTES,
+        instrument: bool | Instrumentation | None = None,
         _clock: Clock | None = None,
     ) -> None:
         if args:
@@ -161,6 +178,9 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
             token_store_timeout=token_store_timeout,
             flags={"allow_http": allow_http},
         )
+        limits = _limits.BodyLimits.checked(
+            max_response_bytes, max_stream_line_bytes, max_stream_event_bytes
+        )
         chosen: Surface = (
             check_surface(surface, ConfigurationError)
             if surface is not None
@@ -178,15 +198,16 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
             self.token_url = validate_url(
                 "token_url", token_url or f"{self.base_url}/oauth2/token", allow_http=allow_http
             )
+        hooks = slot_for(instrument)
         state = HttpState(http_client)
-        headers = {"User-Agent": USER_AGENT}
-        if default_headers:
-            headers.update(default_headers)
+        headers = {"User-Agent": USER_AGENT, **_checked_headers(default_headers)}
         transport = Transport(
             state,
             base_url=self.base_url,
             headers=headers,
             clock=clock,
+            limits=limits,
+            instrumentation=hooks,
             **defaults,
         )
         if mode == "api_key":
@@ -207,6 +228,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
                 token_store=token_store,
                 token_store_timeout=float(token_store_timeout),
                 on_token_refresh=on_token_refresh,
+                instrumentation=hooks,
             )
         from .resources._catalog import ModelCatalogCache
 
@@ -312,7 +334,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
             max_rate_limit_retries=max_rate_limit_retries,
             retry_read_errors=retry_read_errors,
         )
-        headers = {**transport.headers, **(default_headers or {})}
+        headers = {**transport.headers, **_checked_headers(default_headers)}
         clone._setup(
             transport.copy(headers=headers, **changes),
             self._requester.shared,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal, Protocol, TypeAlias, TypeVar
 
@@ -170,3 +171,44 @@ def check_flag(value: object, error: type[Exception], name: str) -> bool:
     if isinstance(value, bool):
         return value
     raise error(f"{name} must be True or False, not {value!r}.")
+
+
+# What HTTP allows in a header: a name of token characters, a value of visible ASCII
+# characters, spaces and tabs (no CR, LF or other control character, nothing else).
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_VALUE = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\t"}
+
+
+def check_headers(
+    headers: object, error: type[Exception], where: str = "extra_headers"
+) -> dict[str, str] | None:
+    """Return ``headers`` as a dict of valid header names and values, or raise ``error``.
+
+    Checked before anything is sent: a value must be a ``str`` of printable ASCII (a CR or LF
+    would split the request, a lone surrogate or other non-ASCII character cannot be sent).
+    The message names the header but never shows its value (it may be a secret).
+    """
+    if headers is None:
+        return None
+    if not isinstance(headers, Mapping):
+        raise error(f"{where} must be a mapping of header names to str values.")
+    checked: dict[str, str] = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name or not _TOKEN.issuperset(name):
+            raise error(
+                f"{where}: {name!r} is not a valid header name (letters, digits and "
+                "!#$%&'*+-.^_`|~ only)."
+            )
+        if not isinstance(value, str):
+            raise error(
+                f"{where}: the value of the {name} header must be a str, not "
+                f"{type(value).__name__}: pass str(value)."
+            )
+        if not _VALUE.issuperset(value):
+            raise error(
+                f"{where}: the value of the {name} header holds a character HTTP headers "
+                "cannot carry (a line break, a control or a non-ASCII character); its value "
+                "is not shown. Encode it first (for example with urllib.parse.quote)."
+            )
+        checked[name] = value
+    return checked

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["GlooErrorFields", "decode_body", "is_error_payload", "request_id_of"]
+__all__ = ["GlooErrorFields", "decode_body", "is_error_payload", "loads", "request_id_of"]
 
 # The keys of Gloo's error bodies (gloo-api.md §14.1): a payload made only of these, with a
 # message, is an error, not an empty model.
@@ -148,13 +148,27 @@ def request_id_of(headers: httpx.Headers) -> str | None:
     return value
 
 
+def loads(data: str | bytes | bytearray) -> object:
+    """``json.loads``, where JSON nested too deeply for Python is a ``ValueError`` too.
+
+    ``"[" * 100000`` would otherwise raise a bare ``RecursionError``; every caller that turns
+    a ``ValueError`` into the SDK's own error then covers that case as well.
+    """
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("the JSON is nested too deeply to decode") from None
+
+
 def decode_body(response: httpx.Response) -> object | None:
-    """Decode a read response body as JSON, falling back to its text (or None if empty)."""
+    """Decode a read response body as JSON, falling back to its text (or None if empty).
+
+    The body is decoded once: its text is made only when it is not JSON.
+    """
     content = response.content
     if not content:
         return None
     try:
-        body: object = json.loads(content)
+        return loads(content)
     except ValueError:
-        return response.text
-    return body
+        return content.decode(response.encoding or "utf-8", errors="replace")

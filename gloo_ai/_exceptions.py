@@ -8,6 +8,7 @@ Every error derives from `GlooError`, so ``except gloo_ai.GlooError`` catches al
     ├── ToolArgumentsError            a tool call's arguments are not valid JSON or fields
     ├── UnknownToolError              the model called a tool that was not offered
     ├── ToolLoopLimitError            run_tools() reached max_steps with tools still wanted
+    ├── ToolCallLimitError            run_tools(): one answer held more than max_tool_calls
     ├── LengthFinishReasonError       parse(): the answer was cut off at max_tokens
     └── APIError                      something went wrong talking to the API
         ├── APIStatusError            the API answered with a 4xx or 5xx status
@@ -25,6 +26,7 @@ Every error derives from `GlooError`, so ``except gloo_ai.GlooError`` catches al
         │   ├── TokenUnavailableError         the token endpoint failed (5xx, timeout) after retries
         │   └── IncompleteStreamError         a stream's body ended before its answer was complete
         ├── APIResponseValidationError    the answer did not have the documented shape
+        │   ├── ResponseTooLargeError     a body, stream line or event is over the client's cap
         │   └── ResponseParseError        parse(): the answer does not match the model
         └── APIStreamError            the API sent an error event in the middle of a stream
 
@@ -64,6 +66,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "TokenExchangeError",
     "TokenUnavailableError",
     "UnprocessableEntityError",
@@ -282,6 +285,23 @@ class APIResponseValidationError(APIError):
         super().__init__(message, response.request, body=body)
         self.response = response
         self.status_code = response.status_code
+
+
+class ResponseTooLargeError(APIResponseValidationError):
+    """An answer is larger than this client accepts; the rest of it was not read.
+
+    A whole body over ``max_response_bytes``, a stream line over ``max_stream_line_bytes`` or
+    a stream event over ``max_stream_event_bytes`` (arguments of `AsyncGloo`). The response
+    is closed, so a hostile or broken server cannot fill the memory. Nothing is retried: the
+    same request would get the same answer (and a generation is not paid for twice).
+
+    Attributes:
+        limit: the limit that was passed, in bytes.
+    """
+
+    def __init__(self, message: str, *, response: httpx.Response, limit: int) -> None:
+        super().__init__(message, response=response)
+        self.limit = limit
 
 
 class APIStreamError(_GlooFieldsMixin, APIError):

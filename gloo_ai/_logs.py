@@ -16,10 +16,16 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
+from ._error_bodies import request_id_of
 from ._settings import env_value
 from ._warnings import warn_at_caller
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ._budget import CallBudget
 
 __all__ = [
     "ENV_LOG",
@@ -27,6 +33,8 @@ __all__ = [
     "LOG_LEVELS",
     "RedactingFilter",
     "auto_setup",
+    "log_attempt",
+    "log_retry",
     "redact",
     "setup_logging",
 ]
@@ -40,6 +48,8 @@ connection events."""
 
 LOG_FORMAT = "%(asctime)s.%(msecs)03d %(levelname)-7s %(name)s: %(message)s"
 """The format of the handler `setup_logging` adds (time, level, logger, message)."""
+
+log = logging.getLogger("gloo_ai")
 
 _DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
 _REDACTED = "[REDACTED]"
@@ -214,3 +224,50 @@ def auto_setup() -> None:
         return
     _done = True
     setup_logging()
+
+
+def log_attempt(
+    request: httpx.Request,
+    attempt: int,
+    elapsed: float,
+    *,
+    response: httpx.Response | None = None,
+    failure: str = "",
+) -> None:
+    """The DEBUG line of one attempt: method, path (never the query), the status or the
+    failure, the attempt number, the request id (of an answer) and the elapsed ms."""
+    if not log.isEnabledFor(logging.DEBUG):
+        return
+    if response is None:
+        outcome = f"{failure} attempt={attempt}"
+    else:
+        request_id = request_id_of(response.headers) or "-"
+        outcome = f"{response.status_code} attempt={attempt} request_id={request_id}"
+    log.debug(
+        "%s %s -> %s elapsed_ms=%.1f", request.method, request.url.path, outcome, elapsed * 1000
+    )
+
+
+def log_retry(
+    request: httpx.Request, delay: float, cause: str, budget: CallBudget, *, rate_limited: bool
+) -> None:
+    """The INFO line of one retry (already taken from ``budget``): method, path, the wait,
+    the cause, and which retry of which budget (``retry`` or ``rate-limit retry``) it is."""
+    if rate_limited:
+        kind, done, most = (
+            "rate-limit retry",
+            budget.rate_limit_retries,
+            budget.max_rate_limit_retries,
+        )
+    else:
+        kind, done, most = "retry", budget.retries, budget.max_retries
+    log.info(
+        "Retrying %s %s in %.2f s after %s, %s %d of %d",
+        request.method,
+        request.url.path,
+        delay,
+        cause,
+        kind,
+        done,
+        most,
+    )

@@ -65,6 +65,11 @@ def _loop_is_finished(loop: object) -> bool:
     return True  # pragma: no cover - a different library now runs the code
 
 
+_CLOSED = (
+    "This AsyncGloo is closed (aclose() was called, or its `async with` block ended), so it "
+    "cannot send. Create a new AsyncGloo, or keep this one open while you use it."
+)
+
 _STATES: weakref.WeakSet[HttpState] = weakref.WeakSet()
 
 
@@ -104,8 +109,13 @@ class HttpState:
         return self._http.is_closed
 
     def http(self) -> httpx.AsyncClient:
-        """The httpx client for the running event loop."""
+        """The httpx client for the running event loop.
+
+        Raises `ConfigurationError` once the client is closed, before anything is sent.
+        """
         loop = _current_loop()
+        if self._http.is_closed:
+            raise ConfigurationError(_CLOSED)
         if loop is self._loop and not self._forked:
             return self._http
         if self._forked:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
@@ -22,9 +21,11 @@ from ._config import (
     RequestOptions,
     RetryPolicy,
     check_flag,
+    check_headers,
     check_max_retries,
     check_timeout,
 )
+from ._error_bodies import loads
 from ._exceptions import APIResponseValidationError, InvalidArgumentError
 from ._multipart import FileInput, MultipartBody, ProgressCallback
 from ._pagination import AsyncPage, AsyncPaginator, read_page, validate_items
@@ -124,6 +125,28 @@ class Requester:
             options: the caller's options and the method's policy (auth, retry, query).
             parse: turns the 2xx response into the result.
         """
+        hooks = self._transport.instrumentation.hooks
+        if hooks is None:
+            return await self._send(method, path, body, options, parse)
+        transport = self._transport
+        return await hooks.call(
+            functools.partial(self._send, method, path, body, options, parse),
+            method=method,
+            path=path,
+            base_url=transport.base_url,
+            body=body,
+            options=options,
+            clock=transport.clock,
+        )
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        body: object | None,
+        options: RequestOptions,
+        parse: Callable[[httpx.Response], _R],
+    ) -> _R:
         raw = RAW_RESPONSE.get()
         response = await self._transport.request(method, path, body=body, options=options)
         if raw:
@@ -198,7 +221,7 @@ class Requester:
 
             def parse(response: httpx.Response) -> AsyncPage[_T]:
                 try:
-                    raw = read_page(json.loads(response.content))
+                    raw = read_page(loads(response.content))
                 except ValueError as exc:
                     raise APIResponseValidationError(
                         f"A page of {what} is not a list nor an object with items: {exc}",
@@ -241,7 +264,7 @@ def request_options(
         query=dict(query) if query else None,
         auth=auth,
         retry=retry,
-        extra_headers=dict(extra_headers) if extra_headers else None,
+        extra_headers=check_headers(extra_headers, InvalidArgumentError) or None,
         extra_query=dict(extra_query) if extra_query else None,
         timeout=timeout
         if isinstance(timeout, NotGiven)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast, get_origin
 
 import pydantic
 
-from ._error_bodies import request_id_of
+from ._error_bodies import decode_body, request_id_of
 from ._exceptions import APIResponseValidationError
 from ._models import GlooModel, validation_summary
 
@@ -115,8 +115,6 @@ def _invalid(
 
 
 def safe_body(response: httpx.Response) -> object:
-    """The decoded JSON body, or its text when it is not JSON."""
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
+    """The decoded JSON body, or its text when it is not JSON (JSON nested too deeply for
+    Python included)."""
+    return decode_body(response)

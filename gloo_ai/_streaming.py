@@ -24,27 +24,22 @@ dropped). A server that keeps the connection open costs that much and one connec
 from __future__ import annotations
 
 import contextlib
-import enum
-import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-import anyio
 import pydantic
 
-from ._error_bodies import is_error_payload, request_id_of
-from ._exceptions import (
-    APIConnectionError,
-    APIResponseValidationError,
-    APIStreamError,
-    APITimeoutError,
-)
-from ._models import GlooModel
+from ._error_bodies import is_error_payload, loads, request_id_of
+from ._exceptions import APIResponseValidationError, APIStreamError
+from ._models import GlooModel, set_request_id
 from ._sse import ServerSentEvent, SSEDecoder
+from ._stream_reader import StreamReader, StreamRules, Verdict, YieldAll, close_soon
 
 if TYPE_CHECKING:
     import httpx
+
+    from ._hooks import StreamObserver
 
 __all__ = [
     "AsyncStream",
@@ -58,48 +53,9 @@ __all__ = [
 ]
 
 _T = TypeVar("_T", bound=GlooModel)
-_T_contra = TypeVar("_T_contra", contravariant=True)
 
 # Extra fields that make a model decoded on the fast path worth a second look.
 _SUSPECT_KEYS = frozenset({"error", "detail", "message"})
-
-
-class Verdict(enum.Enum):
-    """What `AsyncStream` does with a decoded item, as the stream's rules decide."""
-
-    YIELD = "yield"
-    """Hand it to the consumer."""
-    DROP = "drop"
-    """Skip it."""
-    FINISH = "finish"
-    """Hand it to the consumer; the answer is now complete, so stop reading."""
-
-
-class StreamRules(Protocol[_T_contra]):
-    """What a kind of stream means: when an item is yielded, and when the stream is complete.
-
-    One object per stream (it may keep state). `AsyncStream` calls `accept` for each decoded
-    item, in order, and `end_of_body` when the body ended (``[DONE]`` or the end of the
-    response) before `accept` returned `Verdict.FINISH`.
-    """
-
-    def accept(self, item: _T_contra) -> Verdict:
-        """Say what to do with ``item``: yield it, drop it, or yield it and finish."""
-        ...
-
-    def end_of_body(self) -> None:
-        """The body ended before the answer was complete: raise if that is an error."""
-        ...
-
-
-class YieldAll:
-    """Rules that yield every item and accept any end of the body."""
-
-    def accept(self, item: object) -> Verdict:
-        return Verdict.YIELD
-
-    def end_of_body(self) -> None:
-        return None
 
 
 def _default_is_error(event: ServerSentEvent, payload: object) -> bool:
@@ -144,7 +100,7 @@ class JSONEventDecoder(Generic[_T]):
                 pass  # not JSON, or not a model: the slow path below says which
             else:
                 if not self._suspect(model):
-                    model._request_id = self._request_id
+                    set_request_id(model, self._request_id)
                     return model
         return self._decode_slowly(event)
 
@@ -158,7 +114,7 @@ class JSONEventDecoder(Generic[_T]):
     def _decode_slowly(self, event: ServerSentEvent) -> _T:
         request = self._response.request
         try:
-            payload = json.loads(event.data)
+            payload = loads(event.data)
         except ValueError as exc:
             if event.event == "error":
                 raise APIStreamError.from_event(event.data, request) from None
@@ -176,7 +132,7 @@ class JSONEventDecoder(Generic[_T]):
                 response=self._response,
                 body=payload,
             ) from exc
-        model._request_id = self._request_id
+        set_request_id(model, self._request_id)
         return model
 
 
@@ -185,9 +141,14 @@ class AsyncStream(Generic[_T]):
 
     Use it as an async context manager (``async with stream:``) or call `close` so that the
     connection is released when you stop early; a stream read to its end releases it by
-    itself. An error event in the stream raises `APIStreamError`; a connection that drops
-    mid-stream raises `APIConnectionError` (or `APITimeoutError`); a body that ends before the
-    answer is complete raises what the stream's rules say (`IncompleteStreamError` for chat).
+    itself, and so does one that is left (``break``) and dropped: nothing in it refers back
+    to itself, so it is freed at once, without waiting for the garbage collector, and its
+    connection goes back to the pool. An error event in the stream raises `APIStreamError`; a
+    connection that drops mid-stream raises `APIConnectionError` (or `APITimeoutError`); a
+    body that ends before the answer is complete raises what the stream's rules say
+    (`IncompleteStreamError` for chat); a line or an event over the client's limits raises
+    `ResponseTooLargeError`; an answer that is not ``text/event-stream`` raises
+    `APIResponseValidationError` with the start of its body.
 
     Args:
         response: the unread response.
@@ -205,6 +166,7 @@ class AsyncStream(Generic[_T]):
     """
 
     drain_timeout: float = 0.25
+    _observer: StreamObserver | None = None  # set by the instrumentation, when enabled
 
     def __init__(
         self,
@@ -220,16 +182,28 @@ class AsyncStream(Generic[_T]):
             decode = JSONEventDecoder(cast_to, response)
         self.response = response
         self.request_id = request_id_of(response.headers)
-        self._decode = decode
-        self._rules: StreamRules[_T] = rules if rules is not None else YieldAll()
-        self._closed = False
-        self._iterator = self._iterate()
+        # The generator holds the reader, never the stream: no reference cycle.
+        self._reader: StreamReader[_T] = StreamReader(
+            response, decode, rules if rules is not None else YieldAll(), self.drain_timeout
+        )
+        self._iterator = self._reader.iterate()
+
+    @property
+    def _closed(self) -> bool:
+        return self._reader.closed
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name == "drain_timeout":  # set on the instance after it was made
+            self._reader.drain_timeout = float(value)  # type: ignore[arg-type]
 
     def __aiter__(self) -> AsyncStream[_T]:
         return self
 
     async def __anext__(self) -> _T:
-        return await self._iterator.__anext__()
+        if self._observer is None:
+            return await self._iterator.__anext__()
+        return await self._observer.next(self._iterator)  # type: ignore[no-any-return]
 
     async def __aenter__(self) -> AsyncStream[_T]:
         return self
@@ -244,115 +218,20 @@ class AsyncStream(Generic[_T]):
 
     async def close(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
-        self._closed = True
+        self._reader.closed = True
+        if self._observer is not None:
+            self._observer.closed()
         await self.response.aclose()
         with contextlib.suppress(RuntimeError):  # it may be running in another task
             await self._iterator.aclose()
 
-    async def _iterate(self) -> AsyncGenerator[_T, None]:
-        import httpx
-
-        decoder = SSEDecoder()
-        body = self.response.aiter_bytes()
-        decode = self._decode
-        accept = self._rules.accept
-        rest: list[ServerSentEvent] | None = None  # set when the answer is complete
-        ended = done = False
-        try:
-            try:
-                self._check_content_type()
-                while rest is None and not ended:
-                    try:
-                        events = decoder.feed(await body.__anext__())
-                    except StopAsyncIteration:
-                        events = decoder.flush()
-                        ended = True
-                    for i, event in enumerate(events):
-                        if self._closed:
-                            return
-                        if event.data == "[DONE]":
-                            ended = done = True
-                            break
-                        item = decode(event)
-                        if item is None:
-                            continue
-                        verdict = accept(item)
-                        if verdict is Verdict.DROP:
-                            continue
-                        yield item
-                        if verdict is Verdict.FINISH:
-                            rest = events[i + 1 :]
-                            break
-                if rest is None:
-                    if done and not self._closed:  # read past [DONE]: the connection is reused
-                        await self._drain(body, decoder)
-                    if not self._closed:
-                        self._rules.end_of_body()
-                    return
-                for item in self._late_items(rest + await self._drain(body, decoder)):
-                    if self._closed:
-                        return
-                    yield item
-            except httpx.TimeoutException as exc:
-                raise APITimeoutError(
-                    "The stream timed out waiting for the next event.",
-                    request=self.response.request,
-                ) from exc
-            except (httpx.TransportError, httpx.StreamError) as exc:
-                if self._closed:
-                    return
-                raise APIConnectionError(
-                    f"The connection dropped in the middle of the stream ({type(exc).__name__}).",
-                    request=self.response.request,
-                ) from exc
-        finally:
-            await self.response.aclose()
-            aclose = getattr(body, "aclose", None)
-            if aclose is not None:
-                with contextlib.suppress(RuntimeError):
-                    await aclose()  # httpx's generator, so that none is left unfinished
-
-    async def _drain(
-        self, body: AsyncIterator[bytes], decoder: SSEDecoder
-    ) -> list[ServerSentEvent]:
-        """Read the rest of the body for at most `drain_timeout` seconds; return its events.
-
-        A body read to its end lets the connection go back to the pool; one that does not end
-        in time is abandoned (the response is closed, and so is its connection). A network
-        error here is no error: the answer was already complete.
-        """
-        import httpx
-
-        events: list[ServerSentEvent] = []
-        with anyio.move_on_after(self.drain_timeout):
-            try:
-                async for piece in body:
-                    if self._closed:
-                        return events
-                    events.extend(decoder.feed(piece))
-                events.extend(decoder.flush())
-            except (httpx.TransportError, httpx.StreamError):
-                pass
-        return events
-
-    def _late_items(self, events: list[ServerSentEvent]) -> list[_T]:
-        """The items of the events that came after the answer was complete, as the rules say."""
-        items: list[_T] = []
-        for event in events:
-            if event.data == "[DONE]":
-                break
-            item = self._decode(event)
-            if item is not None and self._rules.accept(item) is not Verdict.DROP:
-                items.append(item)
-        return items
-
-    def _check_content_type(self) -> None:
-        content_type = self.response.headers.get("content-type", "")
-        if not content_type.startswith("application/json"):
+    def __del__(self) -> None:
+        # A stream dropped unclosed (no cycle keeps it, so this runs at once): close it on the
+        # running loop. A started generator is closed, which closes the response and httpx's
+        # own generators in order (none is left for the collector, nor warned about by trio);
+        # an unstarted one has no `finally` to run, so the response is closed directly.
+        reader = self.__dict__.get("_reader")
+        if reader is None or reader.closed or self.response.is_closed:
             return
-        # A JSON answer to a streaming request: an error, or a server that ignored "stream".
-        raise APIResponseValidationError(
-            "Expected an event stream (text/event-stream) but the API answered with JSON. "
-            "Call create() without stream=True to get the whole completion.",
-            response=self.response,
-        )
+        reader.closed = True
+        close_soon(self._iterator.aclose if reader.started else self.response.aclose)

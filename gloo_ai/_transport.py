@@ -11,7 +11,6 @@ builds the error.
 from __future__ import annotations
 
 import json
-import logging
 import random
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -32,6 +31,9 @@ from ._exceptions import (
     InvalidArgumentError,
     make_status_error,
 )
+from ._hooks import GLOBAL_HOOKS, HookSlot
+from ._limits import DEFAULT_LIMITS, EXTENSION, BodyLimits, read_body, read_error_body
+from ._logs import log_attempt, log_retry
 from ._multipart import MultipartBody
 from ._pool import HttpState
 from ._retry import (
@@ -49,8 +51,6 @@ from ._transport_errors import (
 )
 
 __all__ = ["NO_BODY", "HttpState", "Transport"]
-
-log = logging.getLogger("gloo_ai")
 
 NO_BODY: Any = None
 """The body of a call that sends none (GET, most DELETEs)."""
@@ -71,6 +71,9 @@ class Transport:
             answered in full (a read timeout, a dropped connection); see `gloo_ai._retry`.
         headers: headers sent with every call (``User-Agent`` and the user's defaults).
         clock: where retries sleep and read the time.
+        limits: how much of an answer is read (`BodyLimits`).
+        instrumentation: where the observer of calls and retries is found (`GLOBAL_HOOKS`:
+            the one ``gloo_ai.instrument()`` sets).
     """
 
     def __init__(
@@ -84,8 +87,12 @@ class Transport:
         retry_read_errors: bool = False,
         headers: Mapping[str, str],
         clock: Clock,
+        limits: BodyLimits = DEFAULT_LIMITS,
+        instrumentation: HookSlot = GLOBAL_HOOKS,
     ) -> None:
         self.state = state
+        self.limits = limits
+        self.instrumentation = instrumentation
         self.base_url = base_url
         self.timeout = timeout
         self.max_retries = max_retries
@@ -108,6 +115,8 @@ class Transport:
             "retry_read_errors": self.retry_read_errors,
             "headers": self.headers,
             "clock": self.clock,
+            "limits": self.limits,
+            "instrumentation": self.instrumentation,
         }
         return Transport(self.state, **{**settings, **changes})
 
@@ -142,6 +151,7 @@ class Transport:
         if options.extra_query:
             params = {**(params or {}), **options.extra_query}
         request = httpx.Request(method, url, headers=headers, content=content, params=params)
+        request.extensions[EXTENSION] = self.limits
         request.extensions["timeout"] = (
             self._timeout_ext
             if isinstance(options.timeout, NotGiven)
@@ -232,29 +242,18 @@ class Transport:
             try:
                 response = await self._attempt(request, auth=auth, stream=stream)
             except Failed as failed:
-                log.debug(
-                    "%s %s -> %s (%s) attempt=%d elapsed_ms=%.1f",
-                    request.method,
-                    request.url.path,
-                    type(failed.error).__name__,
-                    failed.failure,
+                log_attempt(
+                    request,
                     attempts,
-                    (self.clock.monotonic() - started) * 1000,
+                    self.clock.monotonic() - started,
+                    failure=f"{type(failed.error).__name__} ({failed.failure})",
                 )
                 if await self._retry_failure(failed, policy, budget, retry_read_errors):
                     continue
                 raise transport_error(
                     failed.error, request, attempts, note=read_error_note(failed, policy)
                 ) from failed.error
-            log.debug(
-                "%s %s -> %d attempt=%d request_id=%s elapsed_ms=%.1f",
-                request.method,
-                request.url.path,
-                response.status_code,
-                attempts,
-                request_id_of(response.headers) or "-",
-                (self.clock.monotonic() - started) * 1000,
-            )
+            log_attempt(request, attempts, self.clock.monotonic() - started, response=response)
             if response.is_success:
                 return response
             if await self._retry_status(response, policy, budget):
@@ -266,23 +265,23 @@ class Transport:
     ) -> httpx.Response:
         """One request; its body read unless streamed (an error answer's body always is).
 
-        Raises `Failed`, which says whether the failure came before or after the answer's
-        head (what decides whether the request may have run).
+        A 2xx body is read up to ``limits.response_bytes`` (`ResponseTooLargeError` past it,
+        not retried); an error body once, at most its first `ERROR_BODY_BYTES` (one cut
+        short: its status alone decides). Raises `Failed`, which says whether the failure
+        came before or after the answer's head (what decides whether the request may have
+        run).
         """
         try:
             response = await self.state.http().send(request, auth=auth, stream=True)
         except httpx.TransportError as exc:
             raise Failed(exc, failure_before_answer(exc), request) from exc
-        if stream and response.is_success:
-            return response
-        try:
-            await response.aread()
-        except httpx.TransportError as exc:
-            if response.is_success:
+        if not response.is_success:
+            await read_error_body(response)
+        elif not stream:
+            try:
+                await read_body(response, self.limits.response_bytes)
+            except httpx.TransportError as exc:
                 raise Failed(exc, "answer_cut", request) from exc
-            # An error answer cut short: its status alone decides below.
-        finally:
-            await response.aclose()
         return response
 
     async def _retry_failure(
@@ -297,16 +296,13 @@ class Transport:
         if not budget.take_retry():
             return False
         delay = backoff_delay(done, self._random.random())
-        log.info(
-            "Retrying %s %s in %.2f s after %s (%s), retry %d of %d",
-            failed.request.method,
-            failed.request.url.path,
-            delay,
-            type(failed.error).__name__,
-            failed.failure,
-            budget.retries,
-            budget.max_retries,
-        )
+        cause = f"{type(failed.error).__name__} ({failed.failure})"
+        log_retry(failed.request, delay, cause, budget, rate_limited=False)
+        if (hooks := self.instrumentation.hooks) is not None:
+            attempt = budget.retries + budget.rate_limit_retries
+            hooks.retry(
+                attempt=attempt, delay=delay, status=None, error=type(failed.error).__name__
+            )
         await self.clock.sleep(delay)
         return True
 
@@ -332,17 +328,15 @@ class Transport:
             budget.take_rate_limit_retry()
         else:
             budget.take_retry()
-        log.info(
-            "Retrying %s %s in %.2f s after HTTP %d (request_id=%s), %s %d of %d",
-            response.request.method,
-            response.request.url.path,
-            decision.delay,
-            response.status_code,
-            request_id_of(response.headers) or "-",
-            "rate-limit retry" if decision.rate_limited else "retry",
-            budget.rate_limit_retries if decision.rate_limited else budget.retries,
-            budget.max_rate_limit_retries if decision.rate_limited else budget.max_retries,
+        cause = f"HTTP {response.status_code} (request_id={request_id_of(response.headers) or '-'})"
+        log_retry(
+            response.request, decision.delay, cause, budget, rate_limited=decision.rate_limited
         )
+        if (hooks := self.instrumentation.hooks) is not None:
+            attempt = budget.retries + budget.rate_limit_retries
+            hooks.retry(
+                attempt=attempt, delay=decision.delay, status=response.status_code, error=None
+            )
         await self.clock.sleep(decision.delay)
         return True
 
@@ -363,11 +357,26 @@ def _given(value: _V | NotGiven, default: _V) -> _V:
 
 
 def encode_json(body: object) -> bytes:
-    """Encode a JSON body compactly; a value JSON cannot carry is an `InvalidArgumentError`."""
+    """Encode a JSON body compactly; a value JSON cannot carry is an `InvalidArgumentError`.
+
+    NaN and infinity are refused (JSON has no such numbers: ``NaN`` on the wire is invalid
+    JSON), and so is a lone surrogate, which UTF-8 cannot encode.
+    """
     try:
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
     except (TypeError, ValueError) as exc:
-        raise InvalidArgumentError(f"The request body cannot be sent as JSON: {exc}") from None
+        if isinstance(exc, UnicodeEncodeError):
+            exc = ValueError("a string holds a lone surrogate, which UTF-8 cannot encode")
+        elif "Out of range float" in str(exc):
+            exc = ValueError("NaN and infinity are not JSON numbers (found in the body)")
+        raise InvalidArgumentError(
+            f"The request body cannot be sent as JSON: {exc}. Pass finite numbers and "
+            "plain text (str, int, float, bool, None, lists and dicts)."
+        ) from None
+    except RecursionError:
+        raise InvalidArgumentError(
+            "The request body is nested too deeply (or refers to itself) to send as JSON."
+        ) from None
 
 
 def _timeout_extension(timeout: float | httpx.Timeout | None) -> dict[str, Any]:

@@ -187,6 +187,21 @@ def test_connection_errors_exit_4(
     assert "ConnectError" in capsys.readouterr().err
 
 
+def test_a_stream_answered_with_an_html_page_exits_4_with_its_start(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # It printed an empty line and exited 0.
+    monkeypatch.setenv("GLOO_API_KEY", "k")
+    with respx.mock() as router:
+        router.post(V2_URL).respond(
+            200, headers={"content-type": "text/html"}, text="<html>Bad gateway page</html>"
+        )
+        code, printed = run("chat", QUESTION)
+    assert code == cli.EXIT_API
+    assert "Bad gateway page" in capsys.readouterr().err
+    assert printed.strip() == ""
+
+
 def _no_retry_client(args: object) -> object:
     from gloo_ai import AsyncGloo
 

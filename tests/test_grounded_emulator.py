@@ -134,6 +134,17 @@ async def test_both_paths_serve_plain_and_streamed_answers(
     assert final.usage is not None
     assert final.usage.total_tokens == plain.usage.total_tokens  # type: ignore[union-attr]
     assert final.model == plain.model
+    for name in (
+        "provider",
+        "model_family",
+        "auto_routing",
+        "routing_mechanism",
+        "routing_tier",
+        "routing_confidence",
+    ):
+        assert getattr(final, name) == getattr(plain, name), name
+    assert final.provider == "Gloo AI"
+    assert final.routing_mechanism == "auto_routing"
 
 
 @pytest.mark.asyncio

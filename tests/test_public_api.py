@@ -50,6 +50,7 @@ EXPECTED_ALL = [
     "GroundedCompletionAccumulator",
     "IncompleteStreamError",
     "IngestionTimeoutError",
+    "Instrumentation",
     "InternalServerError",
     "InvalidArgumentError",
     "LengthFinishReasonError",
@@ -68,6 +69,7 @@ EXPECTED_ALL = [
     "ResponseParseError",
     "ResponseStream",
     "ResponseStreamManager",
+    "ResponseTooLargeError",
     "RetryPolicy",
     "Surface",
     "Timeout",
@@ -75,6 +77,7 @@ EXPECTED_ALL = [
     "TokenMetrics",
     "TokenUnavailableError",
     "ToolArgumentsError",
+    "ToolCallLimitError",
     "ToolLoopLimitError",
     "ToolRunResult",
     "UnknownToolError",
@@ -83,10 +86,13 @@ EXPECTED_ALL = [
     "UsageTotals",
     "__version__",
     "assistant_message",
+    "display_stream",
     "function_tool",
+    "instrument",
     "parse_tool_call",
     "setup_logging",
     "tool_result",
+    "uninstrument",
 ]
 
 EXPECTED_CHAT_ALL = [
@@ -209,7 +215,14 @@ def test_not_given_is_documented_and_falsy() -> None:
 
 
 def test_public_classes_document_their_public_methods() -> None:
-    for name in ("AsyncGloo", "AsyncStream", "APIResponse", "AsyncPaginator", "AsyncPage"):
+    for name in (
+        "AsyncGloo",
+        "AsyncStream",
+        "APIResponse",
+        "AsyncPaginator",
+        "AsyncPage",
+        "Instrumentation",
+    ):
         cls = getattr(gloo_ai, name)
         for attr, member in vars(cls).items():
             if attr.startswith("_"):
@@ -266,6 +279,18 @@ def test_every_chat_type_is_documented(name: str) -> None:
     assert documentation_of(gloo_ai.types.chat, name).strip(), (
         f"gloo_ai.types.chat.{name} has no docstring"
     )
+
+
+def test_the_instrumentation_module_is_public_and_pinned() -> None:
+    import gloo_ai.instrumentation
+
+    assert sorted(gloo_ai.instrumentation.__all__) == [
+        "Instrumentation",
+        "instrument",
+        "uninstrument",
+    ]
+    for name in gloo_ai.instrumentation.__all__:
+        assert getattr(gloo_ai.instrumentation, name) is getattr(gloo_ai, name)
 
 
 def test_the_tools_module_is_public_and_pinned() -> None:

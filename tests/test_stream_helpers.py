@@ -458,6 +458,16 @@ async def test_cancelling_the_consuming_task_releases_the_connection(
 
 # --- stream and non-stream agree, on the emulator ------------------------------------------
 
+ROUTING_FIELDS = (
+    "provider",
+    "model_family",
+    "auto_routing",
+    "routing_mechanism",
+    "routing_tier",
+    "routing_confidence",
+    "tradition",
+)
+
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
@@ -482,7 +492,11 @@ async def test_stream_and_create_give_the_same_completion(
     assert "".join(pieces) == created.choices[0].message.content
     assert streamed.choices[0].finish_reason == created.choices[0].finish_reason
     assert streamed.model == created.model
-    assert streamed.model_family == created.model_family
-    assert streamed.routing_tier == created.routing_tier
+    for name in ROUTING_FIELDS:  # field by field: the stream carries the same routing
+        assert getattr(streamed, name) == getattr(created, name), name
+    assert streamed.provider == "Gloo AI"
+    assert streamed.auto_routing is (routing == {})
+    assert streamed.routing_mechanism is not None
+    assert streamed.tradition == "catholic"
     assert streamed.usage == created.usage
     assert streamed.ttft_ms is not None

@@ -26,6 +26,7 @@ from .._config import (
     DEFAULT_TOKEN_TIMEOUT,
     Clock,
 )
+from .._hooks import HookSlot
 from .._tokens import Token, TokenStore, store_key
 from ._ahead import RefreshAhead
 from ._api_key import SYNC_MESSAGE, bearer
@@ -56,6 +57,7 @@ class ClientCredentialsAuth(httpx.Auth):
         token_store_timeout: seconds each token-store call may take before it is bypassed.
         on_token_refresh: called with the metrics after every fetch from the token endpoint,
             successful or not; an exception it raises is logged and ignored.
+        instrumentation: where the observer of token refreshes is found.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class ClientCredentialsAuth(httpx.Auth):
         token_store: TokenStore | None = None,
         token_store_timeout: float = DEFAULT_TOKEN_STORE_TIMEOUT,
         on_token_refresh: Callable[[TokenMetrics], object] | None = None,
+        instrumentation: HookSlot | None = None,
     ) -> None:
         self.client_id = client_id
         self.token_url = token_url
@@ -91,7 +94,11 @@ class ClientCredentialsAuth(httpx.Auth):
             user_agent=user_agent,
         )
         self._fetch = RecordedFetch(
-            self._endpoint.fetch, self.metrics, clock=clock, on_refresh=on_token_refresh
+            self._endpoint.fetch,
+            self.metrics,
+            clock=clock,
+            on_refresh=on_token_refresh,
+            instrumentation=instrumentation,
         )
         self._shared = (
             None

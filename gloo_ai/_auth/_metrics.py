@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from .._config import Clock
+from .._hooks import HookSlot
 from .._tokens import Token
 
 __all__ = ["RecordedFetch", "TokenMetrics"]
@@ -66,6 +67,7 @@ class RecordedFetch:
         metrics: where the fetch is counted.
         clock: where the fetch's latency is read.
         on_refresh: called with the metrics after every fetch, successful or not.
+        instrumentation: where the observer of token refreshes is found (none: not observed).
     """
 
     def __init__(
@@ -75,13 +77,21 @@ class RecordedFetch:
         *,
         clock: Clock,
         on_refresh: Callable[[TokenMetrics], object] | None,
+        instrumentation: HookSlot | None = None,
     ) -> None:
         self._fetch = fetch
+        self._instrumentation = instrumentation
         self._metrics = metrics
         self._clock = clock
         self._on_refresh = on_refresh
 
     async def __call__(self) -> Token:
+        slot = self._instrumentation
+        if slot is not None and slot.hooks is not None:
+            return await slot.hooks.token_refresh(self._record, clock=self._clock)
+        return await self._record()
+
+    async def _record(self) -> Token:
         metrics = self._metrics
         started = self._clock.monotonic()
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
+from gloo_ai import _limits
 from gloo_ai._client import AsyncGloo
 from gloo_ai._config import (
     DEFAULT_MAX_RATE_LIMIT_RETRIES,
@@ -22,6 +23,7 @@ from gloo_ai._config import (
 from gloo_ai._pagination import _T as _T_pagination
 from gloo_ai._streaming import _T as _T_streaming
 from gloo_ai._sync._portal import Portal
+from gloo_ai.resources.chat._tool_runner import DEFAULT_MAX_CONCURRENT_TOOLS, DEFAULT_MAX_TOOL_CALLS
 from gloo_ai.resources.items import MAX_PAGE_SIZE
 
 from ._wrappers import ASYNC_TO_SYNC, SyncWrapper, to_sync
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from gloo_ai._surface import Surface
     from gloo_ai._tokens import TokenStore
     from gloo_ai._verbs import _T, CallArgs
+    from gloo_ai.instrumentation import Instrumentation
     from gloo_ai.resources.chat import AsyncChat
     from gloo_ai.resources.chat._accumulator import ChatCompletionAccumulator
     from gloo_ai.resources.chat._grounded_stream import (
@@ -191,6 +194,10 @@ class Gloo(SyncWrapper):
         refresh_ahead: bool = False,
         catalog_ttl: float = 600.0,
         surface: Surface | None = None,
+        max_response_bytes: int = _limits.DEFAULT_MAX_RESPONSE_BYTES,
+        max_stream_line_bytes: int = _limits.DEFAULT_MAX_LINE_BYTES,
+        max_stream_event_bytes: int = _limits.DEFAULT_MAX_EVENT_BYTES,
+        instrument: bool | Instrumentation | None = None,
         _clock: Clock | None = None,
     ) -> None:
         """The same arguments as `AsyncGloo`."""
@@ -216,6 +223,10 @@ class Gloo(SyncWrapper):
                 refresh_ahead=refresh_ahead,
                 catalog_ttl=catalog_ttl,
                 surface=surface,
+                max_response_bytes=max_response_bytes,
+                max_stream_line_bytes=max_stream_line_bytes,
+                max_stream_event_bytes=max_stream_event_bytes,
+                instrument=instrument,
                 _clock=_clock,
             ),
             Portal(),
@@ -895,6 +906,8 @@ class Completions(SyncWrapper):
         tools: Sequence[ToolLike],
         max_steps: int = 10,
         on_tool_error: Literal["report", "raise"] = "report",
+        max_concurrent_tools: int = DEFAULT_MAX_CONCURRENT_TOOLS,
+        max_tool_calls: int = DEFAULT_MAX_TOOL_CALLS,
         **kwargs: Unpack[CompletionRunToolsKwargs],
     ) -> ToolRunResult:
         """Call the model, run the tools it asks for, feed back the results; repeat."""
@@ -905,6 +918,8 @@ class Completions(SyncWrapper):
                 tools=tools,
                 max_steps=max_steps,
                 on_tool_error=on_tool_error,
+                max_concurrent_tools=max_concurrent_tools,
+                max_tool_calls=max_tool_calls,
                 **kwargs,
             ),
         )

@@ -23,6 +23,7 @@ __all__ = [
     "answer",
     "completion_body",
     "resolve_routing",
+    "routing_metadata",
 ]
 
 AUTO_MODEL: Final = "gloo-openai-gpt-5.2"
@@ -279,8 +280,9 @@ def answer(request: CompletionRequest) -> Answer:
     return Answer(text, None, finish, prompt, _count(text))
 
 
-def _metadata(request: CompletionRequest, routing: Routing) -> dict[str, Any]:
-    """The routing metadata of a v2 completion, in Gloo's order."""
+def routing_metadata(request: CompletionRequest, routing: Routing) -> dict[str, Any]:
+    """The routing metadata of a v2 completion, in Gloo's order (the first chunk of its
+    stream carries the same)."""
     meta: dict[str, Any] = {"provider": "Gloo AI"}
     if routing.family is not None:
         meta["model_family"] = routing.family
@@ -350,7 +352,7 @@ def completion_body(
         "object": "chat.completion",
         "created": created,
         "model": routing.model,
-        **_metadata(request, routing),
+        **routing_metadata(request, routing),
         "choices": [{"index": 0, "finish_reason": result.finish_reason, "message": message}],
         "usage": result.usage(),
     }

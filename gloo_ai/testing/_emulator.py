@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import collections
 import json
 import math
@@ -12,7 +10,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
-from urllib.parse import parse_qs, unquote_plus
 
 import httpx
 
@@ -31,6 +28,7 @@ from ._asgi import (
 from ._catalog import CATALOG_MODELS, CATALOG_ROUTES
 from ._chat_api import CHAT_API_ROUTES, ChatStore
 from ._completions import answer, completion_body, resolve_routing
+from ._credentials import check_bearer, issue_token
 from ._embeddings import EMBEDDINGS_ROUTES
 from ._engine import EngineState
 from ._engine_routes import ENGINE_ROUTES
@@ -297,7 +295,7 @@ class GlooEmulator:
                 )
             return json_reply(404, {"detail": "Not Found"})
         if not found.public:
-            denied = self._check_bearer(headers)
+            denied = check_bearer(self, headers)
             if denied is not None:
                 return denied
         try:
@@ -309,57 +307,6 @@ class GlooEmulator:
             return found.handler(self, request)
         except RequestRejected as exc:
             return json_reply(exc.status, exc.body)
-
-    # -- auth --------------------------------------------------------------------------------
-
-    def _token(self, headers: dict[str, str], body: bytes) -> Reply:
-        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-        grant = form.get("grant_type")
-        if grant is None:
-            return json_reply(400, {"error": "invalid_request"})
-        if grant != "client_credentials":
-            return json_reply(400, {"error": "unsupported_grant_type"})
-        client_id, client_secret = _basic_credentials(headers.get("authorization", ""))
-        if client_id is None:
-            client_id, client_secret = form.get("client_id"), form.get("client_secret")
-        if not (
-            client_id is not None
-            and client_secret is not None
-            and secrets.compare_digest(client_id.encode(), self.client_id.encode())
-            and secrets.compare_digest(client_secret.encode(), self.client_secret.encode())
-        ):
-            return json_reply(401, {"error": "invalid_client"}, {"www-authenticate": "Basic"})
-        token = secrets.token_urlsafe(32)
-        self._tokens[token] = self.clock() + self.token_lifetime
-        return json_reply(
-            200,
-            {
-                "access_token": token,
-                "expires_in": int(self.token_lifetime),
-                "token_type": "Bearer",
-                "scope": "api/access",
-            },
-            {"cache-control": "no-store"},
-        )
-
-    def _check_bearer(self, headers: dict[str, str]) -> Reply | None:
-        value = headers.get("authorization", "").strip()
-        if not value:
-            return json_reply(
-                401,
-                {"error": "Missing Authorization", "code": "unauthorized_missing_authorization"},
-            )
-        scheme, _, credential = value.partition(" ")
-        credential = credential.strip()
-        if scheme.lower() == "bearer" and credential:
-            if credential in self.api_keys:
-                return None
-            expires_at = self._tokens.get(credential)
-            if expires_at is not None and self.clock() < expires_at:
-                return None
-        return json_reply(
-            401, {"error": "Invalid or expired token", "code": "unauthorized_invalid_token"}
-        )
 
     # -- completions -------------------------------------------------------------------------
 
@@ -395,7 +342,7 @@ class GlooEmulator:
 
 @route("POST", TOKEN_PATH, public=True)
 def _token_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
-    return emulator._token(request.headers, request.body)
+    return issue_token(emulator, request.headers, request.body)
 
 
 @route("POST", V2_PATH)
@@ -442,17 +389,3 @@ def _delay_ms(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
         raise ValueError(f"{name} must be milliseconds >= 0, not {value!r}.")
     return float(value)
-
-
-def _basic_credentials(header: str) -> tuple[str | None, str | None]:
-    scheme, _, encoded = header.strip().partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        return None, None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return "", ""  # present but unreadable: wrong credentials
-    client_id, colon, client_secret = decoded.partition(":")
-    if not colon:
-        return "", ""
-    return unquote_plus(client_id), unquote_plus(client_secret)

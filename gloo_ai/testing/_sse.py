@@ -1,6 +1,8 @@
 """SSE streams of the answers, chunk by chunk, ending the way Gloo's streams end.
 
-The first chunk carries ``delta.role``, the first word, the routing metadata and ``ttft_ms``;
+The first chunk carries ``delta.role``, the first word, the routing metadata (all of it, as the
+non-streamed completion has it: provider, model family, auto routing, mechanism, tier,
+confidence, tradition) and ``ttft_ms``;
 then one chunk per word (with its leading whitespace, so the pieces join back to the plain
 answer exactly); then a chunk with an empty delta and the ``finish_reason``; then, only with
 ``stream_options.include_usage``, a chunk with empty ``choices`` and ``usage``. No
@@ -13,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from ._completions import TTFT_MS, Answer, Routing
+from ._completions import TTFT_MS, Answer, Routing, routing_metadata
 from ._validation import CompletionRequest
 
 __all__ = ["pieces_of", "sse", "stream_events"]
@@ -68,10 +70,8 @@ def stream_events(
         head.update(service_tier=None, system_fingerprint="fp")
     first_meta: dict[str, Any] = {}
     if request.version == 2:
-        if routing.family is not None:
-            first_meta["model_family"] = routing.family
-        if routing.tier is not None:
-            first_meta.update(routing_tier=routing.tier, routing_confidence=routing.confidence)
+        # The same routing metadata as the non-streamed completion's, on the first chunk.
+        first_meta.update(routing_metadata(request, routing))
         first_meta["ttft_ms"] = TTFT_MS
     first_meta.update(first_extra or {})
 

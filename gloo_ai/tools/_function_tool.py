@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar, cast, overload
@@ -16,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar, cast, overload
 import anyio.to_thread
 import pydantic
 
+from .._error_bodies import loads
 from .._exceptions import GlooError, InvalidArgumentError
 from .._json_schema import to_strict_json_schema
 from .._models import validation_summary
@@ -115,7 +115,7 @@ class FunctionTool(Generic[ArgsT]):
         model = self.arguments_model
         if model is None:
             try:
-                value = json.loads(text)
+                value = loads(text)
             except ValueError as exc:
                 raise self._error(f"that are not valid JSON ({exc})", arguments) from None
             if not isinstance(value, dict):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 
+from .. import _display as md
 from .._models import GlooModel
 
 if TYPE_CHECKING:
@@ -106,6 +107,10 @@ class Model(GlooModel):
     def _absent_means_text(cls, value: object) -> object:
         return ["text"] if value is None else value
 
+    def _repr_markdown_(self) -> str:
+        """How Jupyter shows a model: one row of the catalog's table."""
+        return md.table(_MODEL_COLUMNS, [_model_row(self)])
+
     @property
     def is_image_only(self) -> bool:
         """Whether the model only makes images (it cannot chat)."""
@@ -151,6 +156,34 @@ def cached_tokens_of(usage: CompletionUsage) -> int:
     return cached if isinstance(cached, int) and not isinstance(cached, bool) else 0
 
 
+_MODEL_COLUMNS = (
+    "id",
+    "family",
+    "context",
+    "max output",
+    "tools",
+    "reasoning",
+    "input $/1M",
+    "output $/1M",
+)
+
+
+def _model_row(model: Model) -> list[str]:
+    pricing = model.pricing
+    rate_in = pricing.input.per_million if pricing and pricing.input else None
+    rate_out = pricing.output.per_million if pricing and pricing.output else None
+    return [
+        md.code(model.id),
+        md.inline(model.family) if model.family else "—",
+        md.number(model.context_window),
+        md.number(model.max_output_tokens),
+        md.number(model.supports_tools),
+        md.number(model.supports_reasoning),
+        md.number(rate_in),
+        md.number(rate_out),
+    ]
+
+
 class ModelCatalog(GlooModel):
     """The catalog: ``{"object": "list", "data": [Model, ...]}``, as ``client.models.list()``
     returns it. ``catalog.get(model_id)`` finds one model.
@@ -180,6 +213,11 @@ class ModelCatalog(GlooModel):
 
     def __len__(self) -> int:
         return len(self.data)
+
+    def _repr_markdown_(self) -> str:
+        """How Jupyter shows the catalog: a table, one model a row, with its rates."""
+        count = f"**{len(self.data)} model{'s' if len(self.data) != 1 else ''}**"
+        return md.markdown(count, md.table(_MODEL_COLUMNS, map(_model_row, self.data)))
 
     def models(self) -> Iterator[Model]:
         """Iterate over the models."""

@@ -9,11 +9,11 @@ events are in ``_stream_events.py``.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from ..._error_bodies import loads
 from ..._exceptions import APIStreamError, IncompleteStreamError
 from ...types.chat import (
     ChatCompletion,
@@ -327,7 +327,7 @@ def _set_extra(model: ChatCompletion, name: str, value: object) -> None:
 
 def _complete_json(text: str) -> bool:
     try:
-        json.loads(text)
+        loads(text)
     except ValueError:
         return False
     return True

@@ -28,7 +28,7 @@ from ._chunk_stream import chunk_stream_parser
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["refuse_stream", "routing_fields"]
+__all__ = ["check_stream", "refuse_stream", "routing_fields"]
 
 # How an area reads a streamed answer: ``(include_usage=...) -> parser of the response``.
 StreamParser: TypeAlias = Callable[..., Callable[["httpx.Response"], AsyncStream[Any]]]
@@ -67,8 +67,17 @@ def routing_fields(auto_routing: object, model: object, model_family: object) ->
     """Gloo's routing rule: exactly one of auto_routing=True, model, model_family.
 
     None of them means auto routing, Gloo's recommended mode. With ``model`` or
-    ``model_family``, ``auto_routing: false`` is sent explicitly, as Gloo's docs do.
+    ``model_family``, ``auto_routing: false`` is sent explicitly, as Gloo's docs do. A value
+    of the wrong type (``model=123``, ``model_family=[]``) is refused, never dropped: a
+    dropped one would silently route the request elsewhere.
     """
+    _check_routing_value("model", model, "a model id such as 'gloo-openai-gpt-5-mini'")
+    _check_routing_value("model_family", model_family, "a family name such as 'openai'")
+    if not (auto_routing is None or isinstance(auto_routing, (bool, NotGiven))):
+        raise InvalidArgumentError(
+            f"auto_routing must be True or False, not {type(auto_routing).__name__} "
+            f"{auto_routing!r}."
+        )
     chosen = []
     if auto_routing is True:
         chosen.append("auto_routing=True")
@@ -92,6 +101,25 @@ def routing_fields(auto_routing: object, model: object, model_family: object) ->
             "use; omit auto_routing to let Gloo choose."
         )
     return {"auto_routing": True}
+
+
+def _check_routing_value(name: str, value: object, example: str) -> None:
+    if value is None or isinstance(value, NotGiven):
+        return
+    if not isinstance(value, str):
+        raise InvalidArgumentError(
+            f"{name} must be a str ({example}), not {type(value).__name__} {value!r}."
+        )
+    if not value.strip():
+        raise InvalidArgumentError(f"{name} must not be empty: pass {example}, or omit it.")
+
+
+def check_stream(stream: object) -> None:
+    """Refuse a ``stream`` that is not a bool (``stream="yes"`` would mean "do not stream")."""
+    if not (stream is None or isinstance(stream, (bool, NotGiven))):
+        raise InvalidArgumentError(
+            f"stream must be True or False, not {type(stream).__name__} {stream!r}."
+        )
 
 
 def refuse_stream(kwargs: Mapping[str, object], message: str) -> None:
@@ -152,6 +180,7 @@ class _CompletionsBase(AsyncAPIResource):
     ) -> ChatCompletion | AsyncStream[Any]:
         """Build the body from checked ``kwargs`` (``routed``: apply Gloo's routing rule)
         and send it; the answer is a ``completion_cls``, or a stream by ``stream_parser``."""
+        check_stream(stream)
         given, options = split_call_options(kwargs)
         surface = given.pop("surface", NOT_GIVEN)
         if isinstance(path, SurfacePaths):

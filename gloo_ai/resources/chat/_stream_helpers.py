@@ -10,13 +10,15 @@ chunks of an `AsyncStream`. Both are built on generic bases (`CompletionStreamBa
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from typing_extensions import Self
 
 from ..._exceptions import IncompleteStreamError
+from ..._stream_reader import close_soon
 from ..._streaming import AsyncStream
 from ...types.chat import ChatCompletion, ChatCompletionChunk, ContentDeltaEvent
 from ...types.chat.chat_completion_stream_event import ChatCompletionStreamEvent
@@ -62,8 +64,23 @@ class CompletionStreamBase(Generic[_K, _C, _E]):
         self._raw = raw
         self.response: httpx.Response = raw.response
         self.request_id = raw.request_id
-        self._closed = False
-        self._iterator = self._events()
+        self._state = _State()
+        # The generator reaches this stream through a weak reference only: a stream dropped
+        # half-read has no reference cycle, so it is freed (and closed) at once, without
+        # waiting for the garbage collector.
+        self._iterator = _events(raw, weakref.ref(self), self._state)
+
+    @property
+    def _closed(self) -> bool:
+        return self._state.closed
+
+    def __del__(self) -> None:
+        # Dropped unclosed: close the generator on the running loop (the raw stream, freed
+        # with it, closes its own response the same way).
+        state = self.__dict__.get("_state")
+        if state is not None and not state.closed:
+            state.closed = True
+            close_soon(self._iterator.aclose)
 
     # -- what a subclass provides -------------------------------------------------------------
 
@@ -97,18 +114,6 @@ class CompletionStreamBase(Generic[_K, _C, _E]):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-    async def _events(self) -> AsyncGenerator[_E, None]:
-        try:
-            async for chunk in self._raw:
-                for event in self._add(chunk):
-                    yield event
-                    if self._closed:
-                        return
-        except IncompleteStreamError as exc:
-            if exc.snapshot is None:
-                exc.snapshot = self._snapshot().model_copy(deep=True)
-            raise
 
     @property
     def text_stream(self) -> AsyncIterator[str]:
@@ -157,10 +162,43 @@ class CompletionStreamBase(Generic[_K, _C, _E]):
 
     async def close(self) -> None:
         """Stop reading and release the connection. Safe twice, and from another task."""
-        self._closed = True
+        self._state.closed = True
         await self._raw.close()
         with contextlib.suppress(RuntimeError):  # it may be running in another task
             await self._iterator.aclose()
+
+
+class _State:
+    """What a completion stream shares with its generator: whether it was closed."""
+
+    __slots__ = ("closed",)
+
+    def __init__(self) -> None:
+        self.closed = False
+
+
+async def _events(
+    raw: AsyncStream[_K],
+    owner: weakref.ReferenceType[CompletionStreamBase[_K, Any, _E]],
+    state: _State,
+) -> AsyncGenerator[_E, None]:
+    # No strong reference to the stream is held across a yield (see __init__).
+    try:
+        async for chunk in raw:
+            stream = owner()
+            if stream is None:
+                return
+            events = stream._add(chunk)
+            del stream
+            for event in events:
+                yield event
+                if state.closed:
+                    return
+    except IncompleteStreamError as exc:
+        stream = owner()
+        if exc.snapshot is None and stream is not None:
+            exc.snapshot = stream._snapshot().model_copy(deep=True)
+        raise
 
 
 class ChatCompletionStream(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import anyio
 
@@ -20,6 +20,9 @@ from ...types.chat.params import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_CONCURRENT_TOOLS",
+    "DEFAULT_MAX_TOOL_CALLS",
+    "ToolCallLimitError",
     "ToolLike",
     "ToolLoopLimitError",
     "ToolRunResult",
@@ -28,6 +31,12 @@ __all__ = [
     "run_tool_loop",
     "tool_result",
 ]
+
+DEFAULT_MAX_CONCURRENT_TOOLS: Final = 16
+"""How many tool calls of one answer `run_tools` runs at once, by default."""
+
+DEFAULT_MAX_TOOL_CALLS: Final = 128
+"""How many tool calls one answer may hold before `run_tools` refuses it, by default."""
 
 TranscriptMessage: TypeAlias = (
     ChatCompletionMessageParam | ChatCompletionMessage | Mapping[str, Any]
@@ -93,6 +102,34 @@ class ToolRunResult:
         return self.completion.choices[0].message.content if self.completion.choices else None
 
 
+class ToolCallLimitError(GlooError):
+    """The model asked for more tool calls in one answer than ``max_tool_calls``; none ran.
+
+    Attributes:
+        completion: the completion whose tool calls were not run.
+        messages: the conversation as last sent to the model.
+        calls: how many tool calls the answer held.
+        limit: the ``max_tool_calls`` that was passed.
+    """
+
+    def __init__(
+        self,
+        completion: ChatCompletion,
+        messages: list[TranscriptMessage],
+        calls: int,
+        limit: int,
+    ) -> None:
+        super().__init__(
+            f"The model asked for {calls} tool calls in one answer, more than "
+            f"max_tool_calls={limit}; none of them was run. Raise max_tool_calls if that many "
+            "are expected, or offer fewer tools."
+        )
+        self.completion = completion
+        self.messages = messages
+        self.calls = calls
+        self.limit = limit
+
+
 class ToolLoopLimitError(GlooError):
     """The model still asked for tools after ``max_steps`` calls; the loop stopped.
 
@@ -115,9 +152,20 @@ class ToolLoopLimitError(GlooError):
         self.steps = steps
 
 
-def _check(max_steps: object, on_tool_error: object, create_kwargs: Mapping[str, Any]) -> None:
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
-        raise InvalidArgumentError(f"max_steps must be a whole number >= 1, not {max_steps!r}.")
+def _check(
+    max_steps: object,
+    on_tool_error: object,
+    create_kwargs: Mapping[str, Any],
+    max_concurrent_tools: object,
+    max_tool_calls: object,
+) -> None:
+    for name, value in (
+        ("max_steps", max_steps),
+        ("max_concurrent_tools", max_concurrent_tools),
+        ("max_tool_calls", max_tool_calls),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise InvalidArgumentError(f"{name} must be a whole number >= 1, not {value!r}.")
     if on_tool_error not in ("report", "raise"):
         raise InvalidArgumentError(
             f'on_tool_error must be "report" or "raise", not {on_tool_error!r}.'
@@ -157,10 +205,12 @@ async def _run_calls(
     message: ChatCompletionMessage,
     tools: Mapping[str, FunctionTool[Any]],
     on_tool_error: Literal["report", "raise"],
+    max_concurrent: int,
 ) -> list[ToolMessage]:
     calls = message.tool_calls or []
     results = [""] * len(calls)
     failures: list[Exception] = []
+    pending = iter(range(len(calls)))
 
     async def run(index: int, scope: anyio.CancelScope) -> None:
         call = calls[index]
@@ -174,9 +224,14 @@ async def _run_calls(
                 return
             results[index] = f"Error: {type(exc).__name__}: {exc}"
 
+    async def worker(scope: anyio.CancelScope) -> None:
+        # At most max_concurrent workers, each running the next call not yet taken.
+        for index in pending:
+            await run(index, scope)
+
     async with anyio.create_task_group() as group:
-        for index in range(len(calls)):
-            group.start_soon(run, index, group.cancel_scope)
+        for _ in range(min(max_concurrent, len(calls))):
+            group.start_soon(worker, group.cancel_scope)
     if failures:
         raise failures[0]
     return [tool_result(call.id, result) for call, result in zip(calls, results, strict=True)]
@@ -190,6 +245,8 @@ async def run_tool_loop(
     max_steps: int,
     on_tool_error: Literal["report", "raise"],
     create_kwargs: Mapping[str, Any],
+    max_concurrent_tools: int = DEFAULT_MAX_CONCURRENT_TOOLS,
+    max_tool_calls: int = DEFAULT_MAX_TOOL_CALLS,
 ) -> ToolRunResult:
     """Call the model, run the tools it asks for, and repeat until it answers.
 
@@ -200,14 +257,17 @@ async def run_tool_loop(
         max_steps: the most model calls.
         on_tool_error: ``"report"`` a failing tool's error to the model, or ``"raise"`` it.
         create_kwargs: more arguments for ``create``.
+        max_concurrent_tools: the most tool calls run at once.
+        max_tool_calls: the most tool calls one answer may hold.
 
     Returns:
         The final completion, the transcript and the number of model calls.
 
     Raises:
         ToolLoopLimitError: the model still asked for tools at the ``max_steps``-th call.
+        ToolCallLimitError: an answer held more than ``max_tool_calls`` tool calls.
     """
-    _check(max_steps, on_tool_error, create_kwargs)
+    _check(max_steps, on_tool_error, create_kwargs, max_concurrent_tools, max_tool_calls)
     given: object = messages
     if isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
         raise InvalidArgumentError(
@@ -227,5 +287,9 @@ async def run_tool_loop(
             return ToolRunResult(completion, transcript, steps)
         if steps >= max_steps:
             raise ToolLoopLimitError(completion, transcript, steps)
+        if len(message.tool_calls) > max_tool_calls:
+            raise ToolCallLimitError(
+                completion, transcript, len(message.tool_calls), max_tool_calls
+            )
         transcript.append(assistant_message(message))
-        transcript.extend(await _run_calls(message, by_name, on_tool_error))
+        transcript.extend(await _run_calls(message, by_name, on_tool_error, max_concurrent_tools))

@@ -32,7 +32,13 @@ from .._base import raw_response_wrapper
 from ._parsing import ResponseFormatT, parse_completion, response_format_param
 from ._request import _CompletionsBase, refuse_stream
 from ._stream_helpers import ChatCompletionStreamManager
-from ._tool_runner import ToolLike, ToolRunResult, run_tool_loop
+from ._tool_runner import (
+    DEFAULT_MAX_CONCURRENT_TOOLS,
+    DEFAULT_MAX_TOOL_CALLS,
+    ToolLike,
+    ToolRunResult,
+    run_tool_loop,
+)
 
 __all__ = [
     "AsyncCompletions",
@@ -203,14 +209,17 @@ class AsyncCompletions(_CompletionsBase):
         tools: Sequence[ToolLike],
         max_steps: int = 10,
         on_tool_error: Literal["report", "raise"] = "report",
+        max_concurrent_tools: int = DEFAULT_MAX_CONCURRENT_TOOLS,
+        max_tool_calls: int = DEFAULT_MAX_TOOL_CALLS,
         **kwargs: Unpack[CompletionRunToolsKwargs],
     ) -> ToolRunResult:
         """Call the model, run the tools it asks for, feed back the results; repeat.
 
         Each step calls `create` (never streaming). While the answer has tool calls, the
-        assistant message is appended to the conversation, all the requested tools run
-        concurrently (async functions on the event loop, sync ones in worker threads), and
-        their results are appended in the order of the calls. The loop ends at an answer
+        assistant message is appended to the conversation, the requested tools run
+        concurrently, at most ``max_concurrent_tools`` at a time (async functions on the event
+        loop, sync ones in worker threads), and their results are appended in the order of
+        the calls. The loop ends at an answer
         without tool calls.
 
         Example::
@@ -232,6 +241,9 @@ class AsyncCompletions(_CompletionsBase):
                 ``"Error: <type>: <message>"``, back to the model as the tool's result;
                 ``"raise"`` stops the loop and raises it. Invalid arguments and unknown tool
                 names are treated the same way (`ToolArgumentsError`, `UnknownToolError`).
+            max_concurrent_tools: the most tool calls of one answer run at once (16).
+            max_tool_calls: the most tool calls one answer may hold (128); an answer with
+                more raises `ToolCallLimitError` before any of them runs.
             **kwargs: `CompletionRunToolsKwargs`: ``messages`` (the conversation, as for
                 `create`) and any other argument of `create` (``model``, ``tradition``,
                 ``tool_choice``...), except ``stream`` and ``tools``. Note that
@@ -243,6 +255,7 @@ class AsyncCompletions(_CompletionsBase):
 
         Raises:
             ToolLoopLimitError: the model still asked for tools at the ``max_steps``-th call.
+            ToolCallLimitError: one answer asked for more than ``max_tool_calls`` tool calls.
             InvalidArgumentError: the arguments are invalid (an unknown argument, a tool
                 without a function to run...); nothing was sent.
         """
@@ -255,7 +268,7 @@ class AsyncCompletions(_CompletionsBase):
             "chat.completions.run_tools",
             kwargs,
             CompletionRunToolsKwargs,
-            also=("tools", "max_steps", "on_tool_error"),
+            also=("tools", "max_steps", "on_tool_error", "max_concurrent_tools", "max_tool_calls"),
         )
         create_kwargs: dict[str, Any] = dict(kwargs)
         messages = create_kwargs.pop("messages")
@@ -266,6 +279,8 @@ class AsyncCompletions(_CompletionsBase):
             max_steps=max_steps,
             on_tool_error=on_tool_error,
             create_kwargs=create_kwargs,
+            max_concurrent_tools=max_concurrent_tools,
+            max_tool_calls=max_tool_calls,
         )
 
     # -- the stream helper (_stream_helpers.py) -------------------------------------------------

@@ -7,11 +7,13 @@ request and get a `ResponseStream` over the `AsyncStream` of events.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from ..._exceptions import IncompleteStreamError
+from ..._stream_reader import close_soon
 from ..._streaming import AsyncStream
 from ...types.responses import (
     Response,
@@ -58,8 +60,21 @@ class ResponseStream:
         self._final: Response | None = None
         self._items: dict[int, ResponseOutputItem] = {}
         self._texts: list[str] = []
-        self._closed = False
-        self._iterator = self._events()
+        self._state = _State()
+        # The generator reaches this stream through a weak reference only: no reference
+        # cycle, so a stream dropped half-read is freed (and closed) at once.
+        self._iterator = _events(raw, weakref.ref(self), self._state)
+
+    @property
+    def _closed(self) -> bool:
+        return self._state.closed
+
+    def __del__(self) -> None:
+        # Dropped unclosed: close the generator on the running loop.
+        state = self.__dict__.get("_state")
+        if state is not None and not state.closed:
+            state.closed = True
+            close_soon(self._iterator.aclose)
 
     def __aiter__(self) -> ResponseStream:
         return self
@@ -78,21 +93,17 @@ class ResponseStream:
     ) -> None:
         await self.close()
 
-    async def _events(self) -> AsyncGenerator[ResponseStreamEvent, None]:
-        async for event in self._raw:
-            if isinstance(event, ResponseTextDeltaEvent):
-                self._texts.append(event.delta)
-            elif isinstance(event, ResponseOutputItemDoneEvent):
-                self._items[event.output_index] = event.item
-            elif isinstance(event, (ResponseCompletedEvent, ResponseIncompleteEvent)):
-                final = event.response
-                if not final.output and self._items:
-                    # The payload did not repeat the output: the items streamed are it.
-                    final.output = [self._items[i] for i in sorted(self._items)]
-                self._final = final
-            yield event
-            if self._closed:
-                return
+    def _take(self, event: ResponseStreamEvent) -> None:
+        if isinstance(event, ResponseTextDeltaEvent):
+            self._texts.append(event.delta)
+        elif isinstance(event, ResponseOutputItemDoneEvent):
+            self._items[event.output_index] = event.item
+        elif isinstance(event, (ResponseCompletedEvent, ResponseIncompleteEvent)):
+            final = event.response
+            if not final.output and self._items:
+                # The payload did not repeat the output: the items streamed are it.
+                final.output = [self._items[i] for i in sorted(self._items)]
+            self._final = final
 
     @property
     def text_stream(self) -> AsyncIterator[str]:
@@ -138,7 +149,7 @@ class ResponseStream:
 
     async def close(self) -> None:
         """Stop reading and release the connection. Safe twice, and from another task."""
-        self._closed = True
+        self._state.closed = True
         await self._raw.close()
         with contextlib.suppress(RuntimeError):  # it may be running in another task
             await self._iterator.aclose()
@@ -182,3 +193,29 @@ class ResponseStreamManager:
     ) -> None:
         if self._stream is not None:
             await self._stream.close()
+
+
+class _State:
+    """What a `ResponseStream` shares with its generator: whether it was closed."""
+
+    __slots__ = ("closed",)
+
+    def __init__(self) -> None:
+        self.closed = False
+
+
+async def _events(
+    raw: AsyncStream[ResponseStreamEvent],
+    owner: weakref.ReferenceType[ResponseStream],
+    state: _State,
+) -> AsyncGenerator[ResponseStreamEvent, None]:
+    # No strong reference to the stream is held across a yield (see ResponseStream).
+    async for event in raw:
+        stream = owner()
+        if stream is None:
+            return
+        stream._take(event)
+        del stream
+        yield event
+        if state.closed:
+            return

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
+from ... import _display as md
 from ..._models import GlooModel
 
 if TYPE_CHECKING:
@@ -101,6 +102,41 @@ class RoutingMetadata(GlooModel):
     )
     usage: CompletionUsage | None = None
 
+    def _routing_facts(self) -> list[tuple[str, str | None]]:
+        """The routing metadata as facts for a notebook's table (escaped)."""
+        confidence = self.routing_confidence
+        return [
+            ("routing", md.inline(self.routing_mechanism) if self.routing_mechanism else None),
+            ("tier", md.inline(self.routing_tier) if self.routing_tier else None),
+            ("confidence", md.number(confidence) if confidence is not None else None),
+            ("family", md.inline(self.model_family) if self.model_family else None),
+            ("provider", md.inline(self.provider) if self.provider else None),
+            ("tradition", md.inline(self.tradition) if self.tradition else None),
+        ]
+
+
+def _usage_fact(usage: CompletionUsage | None) -> str | None:
+    if usage is None:
+        return None
+    return (
+        f"{md.number(usage.prompt_tokens)} + {md.number(usage.completion_tokens)} = "
+        f"{md.number(usage.total_tokens)}"
+    )
+
+
+def _choice_markdown(choice: Choice) -> str:
+    message = choice.message
+    parts: list[str | None] = []
+    if message.content or not (message.refusal or message.tool_calls):
+        parts.append(md.answer_text(message.content))
+    if message.refusal:
+        parts.append(f"**Refusal:** {md.inline(message.refusal, 2000)}")
+    for call in message.tool_calls or ():
+        parts.append(
+            f"**Tool call** {md.code(call.function.name)} {md.code(call.function.arguments)}"
+        )
+    return md.markdown(*parts)
+
 
 class ChatCompletion(RoutingMetadata):
     """A chat completion: OpenAI's shape plus Gloo's routing metadata (`RoutingMetadata`).
@@ -128,3 +164,29 @@ class ChatCompletion(RoutingMetadata):
         from ..models import catalog_of
 
         return catalog_of(catalog).estimated_cost(self.model, self.usage)
+
+    def _repr_markdown_(self) -> str:
+        """How Jupyter shows a completion: the answer, then its model, routing and usage.
+
+        The model's text is escaped (no raw HTML, no remote images); `repr()` is unchanged.
+        """
+        return md.markdown(*self._markdown_blocks())
+
+    def _markdown_blocks(self) -> list[str]:
+        many = len(self.choices) > 1
+        blocks = [
+            (f"**Choice {c.index}**\n\n" if many else "") + _choice_markdown(c)
+            for c in self.choices
+        ] or ["*(no choices)*"]
+        finish = ", ".join(md.inline(c.finish_reason) for c in self.choices if c.finish_reason)
+        blocks.append(
+            md.facts(
+                [
+                    ("model", md.code(self.model) if self.model else None),
+                    *self._routing_facts(),
+                    ("finish", finish or None),
+                    ("tokens (prompt + completion)", _usage_fact(self.usage)),
+                ]
+            )
+        )
+        return blocks

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from ... import _display as md
 from ..._models import GlooModel
 from .chat_completion import ChatCompletion
 from .chat_completion_chunk import ChatCompletionChunk
@@ -44,6 +45,28 @@ class GroundedChatCompletion(ChatCompletion):
 
     sources_returned: bool | None = None
     citations: list[Citation] = Field(default_factory=list)
+
+    def _markdown_blocks(self) -> list[str]:
+        blocks = super()._markdown_blocks()
+        if self.citations:
+            blocks.append(_citations_markdown(self.citations))
+        elif self.sources_returned is not None:
+            found = "found" if self.sources_returned else "found no"
+            blocks.append(f"*Retrieval {found} sources.*")
+        return blocks
+
+
+def _citations_markdown(citations: list[Citation]) -> str:
+    """The citations as a numbered Markdown list: each title linked (http(s) URLs only),
+    with its first snippet; every field escaped.
+    """
+    lines = [f"**Sources** ({len(citations)})", ""]
+    for i, citation in enumerate(citations, 1):
+        line = f"{i}. {md.link(citation.item_title, citation.item_url)}"
+        if citation.snippets:
+            line += f" — “{md.inline(citation.snippets[0])}”"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 class GroundedChatCompletionChunk(ChatCompletionChunk):

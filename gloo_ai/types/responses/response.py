@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag
 
+from ... import _display as md
 from ..._models import GlooModel
 
 __all__ = [
@@ -214,3 +215,44 @@ class Response(GlooModel):
     def function_calls(self) -> list[ResponseFunctionToolCall]:
         """The function tool calls of the output, in order."""
         return [item for item in self.output if isinstance(item, ResponseFunctionToolCall)]
+
+    def _repr_markdown_(self) -> str:
+        """How Jupyter shows a response: its text, refusals and function calls, then its
+        model, status and usage. The model's text is escaped; `repr()` is unchanged.
+        """
+        refusals = [
+            f"**Refusal:** {md.inline(part.refusal, 2000)}"
+            for item in self.output
+            if isinstance(item, ResponseOutputMessage)
+            for part in item.content
+            if isinstance(part, ResponseOutputRefusal)
+        ]
+        calls = [
+            f"**Function call** {md.code(call.name)} {md.code(call.arguments)}"
+            for call in self.function_calls
+        ]
+        text = self.output_text
+        usage = self.usage
+        error = self.error
+        return md.markdown(
+            md.answer_text(text) if text or not (refusals or calls) else None,
+            *refusals,
+            *calls,
+            md.facts(
+                [
+                    ("model", md.code(self.model) if self.model else None),
+                    ("status", md.inline(self.status) if self.status else None),
+                    (
+                        "tokens (input + output)",
+                        f"{md.number(usage.input_tokens)} + {md.number(usage.output_tokens)}"
+                        f" = {md.number(usage.total_tokens)}"
+                        if usage
+                        else None,
+                    ),
+                    (
+                        "error",
+                        md.inline(f"{error.code}: {error.message}") if error else None,
+                    ),
+                ]
+            ),
+        )
