@@ -25,7 +25,7 @@ from ._config import (
     check_timeout,
 )
 from ._exceptions import ConfigurationError
-from ._pool import HttpState
+from ._pool import HttpState, TransportName, check_transport
 from ._requester import Requester, SharedState
 from ._settings import (
     ENV_BASE_URL,
@@ -101,6 +101,9 @@ class AsyncGloo(GenericVerbs):
         default_headers: headers sent with every request.
         http_client: an `httpx.AsyncClient` to send through (for proxies, custom transports);
             AsyncGloo then does not close it.
+        transport: the connection pool AsyncGloo builds and closes: ``"httpx"`` (the
+            default; asyncio and trio, ``respx.mock`` intercepts it) or ``"aiohttp"``
+            (asyncio only, ``pip install 'gloo-ai[aiohttp]'``); not with ``http_client``.
         refresh_buffer: refresh a token this many seconds before it expires (at most half of
             the token's lifetime).
         token_store: a `TokenStore` that shares the token with other clients, processes or
@@ -129,6 +132,7 @@ class AsyncGloo(GenericVerbs):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        transport: TransportName | None = None,
         refresh_buffer: float = DEFAULT_REFRESH_BUFFER,
         token_store: TokenStore | None = None,
         on_token_refresh: Callable[[TokenMetrics], object] | None = None,
@@ -169,7 +173,7 @@ class AsyncGloo(GenericVerbs):
         self.token_url: str | None = None
         if mode == "client_credentials":
             self.token_url = validate_url("token_url", token_url or f"{self.base_url}/oauth2/token")
-        state = HttpState(http_client)
+        state = HttpState(http_client, check_transport(transport, http_client))
         headers = {"User-Agent": USER_AGENT}
         if default_headers:
             headers.update(default_headers)
