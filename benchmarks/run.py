@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import platform
@@ -69,17 +70,25 @@ def bench_server(*, emulator: bool = False, chunks: int = 200) -> Iterator[str]:
 async def timed(fn: Callable[[], Awaitable[object]], n: int, concurrency: int) -> dict[str, float]:
     """Run ``fn`` ``n`` times with ``concurrency`` in flight; CPU and wall seconds."""
     remaining = n
+    failures = 0
 
     async def worker() -> None:
-        nonlocal remaining
+        nonlocal remaining, failures
         while remaining > 0:
             remaining -= 1
-            await fn()
+            try:
+                await fn()
+            except Exception:  # counted: a pool in trouble times out connecting
+                failures += 1
 
     workers = min(concurrency, n)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(workers)))
-    return {"cpu": time.process_time() - cpu0, "wall": time.perf_counter() - wall0}
+    return {
+        "cpu": time.process_time() - cpu0,
+        "wall": time.perf_counter() - wall0,
+        "failures": failures,
+    }
 
 
 def _median(values: list[float]) -> float:
@@ -91,6 +100,7 @@ def _summary(rounds: list[dict[str, float]], per: int) -> dict[str, Any]:
     cpu = [r["cpu"] / per for r in rounds]
     wall = [r["wall"] / per for r in rounds]
     return {
+        "failures": sum(int(r.get("failures", 0)) for r in rounds),
         "cpu_ms": _median(cpu) * 1e3,
         "wall_ms": _median(wall) * 1e3,
         "per_s": 1 / _median(wall),
@@ -166,6 +176,110 @@ async def cold_start(url: str, repeats: int) -> dict[str, Any]:
             results[name].append(await timed(client.complete, 1, 1))
             await client.aclose()
     return {name: _summary(rs, 1) for name, rs in results.items()}
+
+
+def _server_stats(url: str, *, reset: bool = False) -> dict[str, int]:
+    answer = httpx.get(f"{url}/_stats", params={"reset": "1"} if reset else None)
+    return dict(answer.json())
+
+
+async def _run_all(client: BenchClient, work: list[Callable[[], Awaitable[object]]], c: int) -> int:
+    """Run the calls ``work`` with ``c`` in flight; return how many raised."""
+    failures = 0
+    queue = iter(work)
+
+    async def worker() -> None:
+        nonlocal failures
+        for call in queue:
+            try:
+                await call()
+            except Exception:
+                failures += 1
+
+    await asyncio.gather(*(worker() for _ in range(min(c, len(work)))))
+    return failures
+
+
+def _delays(kind: str, n: int, seed: int = 13) -> list[int]:
+    """Milliseconds each answer is held: ``spread`` 200-2,000 ms, ``held`` 20 % at 500 ms."""
+    import random
+
+    rng = random.Random(seed)
+    if kind == "spread":
+        return [rng.randint(200, 2000) for _ in range(n)]
+    return [500 if rng.random() < 0.2 else 0 for _ in range(n)]
+
+
+async def latency(
+    url: str, names: list[str], kind: str, concurrency: int, requests: int
+) -> dict[str, Any]:
+    """Latency-bound completions: every client sends the same held answers, one after another.
+
+    Wall time, client CPU per request, failures, and the server's count of connections (the
+    most open at once, and how many were opened in all: reconnects show there).
+    """
+    delays = _delays(kind, requests)
+    out: dict[str, Any] = {}
+    for name in names:
+        client = FACTORIES[name](url)
+        try:
+            await timed(client.complete, min(concurrency, 20), min(concurrency, 20))  # warm up
+            await asyncio.to_thread(_server_stats, url, reset=True)
+            work: list[Callable[[], Awaitable[object]]] = [
+                functools.partial(client.complete, {"delay": str(d)} if d else None) for d in delays
+            ]
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            failures = await _run_all(client, work, concurrency)
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            stats = await asyncio.to_thread(_server_stats, url)
+        finally:
+            await client.aclose()
+        out[name] = {
+            "wall_s": wall,
+            "cpu_ms_per_request": cpu / requests * 1e3,
+            "failures": failures,
+            "peak_connections": stats["peak"],
+            "connections_opened": stats["total"],
+        }
+    ideal = sum(delays) / 1000 / concurrency
+    out["_meta"] = {
+        "kind": kind,
+        "concurrency": concurrency,
+        "requests": requests,
+        "ideal_s": ideal,
+    }
+    return out
+
+
+async def paced_streams(
+    url: str, names: list[str], streams: int, chunks: int, pace_ms: int
+) -> dict[str, Any]:
+    """``streams`` streams at once whose chunks come ``pace_ms`` apart: chunks per second."""
+    query = {"pace": str(pace_ms), "chunks": str(chunks)}
+    out: dict[str, Any] = {}
+    for name in names:
+        client = FACTORIES[name](url)
+        try:
+            await client.stream({"chunks": "4"})  # warm up
+            cpu0, wall0 = time.process_time(), time.perf_counter()
+            counts = await asyncio.gather(*(client.stream(query) for _ in range(streams)))
+            cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        finally:
+            await client.aclose()
+        total = sum(counts)
+        out[name] = {
+            "chunks_per_s": total / wall,
+            "wall_s": wall,
+            "cpu_us_per_chunk": cpu / total * 1e6,
+            "chunks": total,
+        }
+    out["_meta"] = {
+        "streams": streams,
+        "chunks": chunks,
+        "pace_ms": pace_ms,
+        "ideal_chunks_per_s": streams * 1000 / pace_ms,
+    }
+    return out
 
 
 POOL_CHOICES: dict[str, httpx.Limits] = {
@@ -307,6 +421,7 @@ def report(result: dict[str, Any]) -> None:
                 f"  {name:12s} CPU {f['cpu_ms']:7.3f} ms/req {_ratio(f['cpu_ms'], floor['cpu_ms'])}"
                 f"   wall {f['wall_ms']:7.3f} ms/req  {f['per_s']:8.0f} req/s "
                 f"{_ratio(floor['wall_ms'], f['wall_ms'])} of floor's rate"
+                + (f"   {f['failures']} FAILED" if f.get("failures") else "")
             )
     if "streaming" in result:
         figures = result["streaming"]
@@ -342,6 +457,38 @@ def report(result: dict[str, Any]) -> None:
                 f"  {name:22s} CPU {f['cpu_ms']:7.3f} ms/req "
                 f"{_ratio(f['cpu_ms'], floor['cpu_ms'])} of default   "
                 f"{f['per_s']:8.0f} req/s"
+            )
+    for label, figures in result.get("latency", {}).items():
+        meta = figures["_meta"]
+        print(
+            f"\nLatency-bound ({label}: {meta['requests']} requests, {meta['concurrency']} in "
+            f"flight; the held time alone would take {meta['ideal_s']:.1f} s):"
+        )
+        floor = figures.get(FLOOR)
+        for name, f in figures.items():
+            if name.startswith("_"):
+                continue
+            print(
+                f"  {name:12s} wall {f['wall_s']:7.2f} s "
+                f"{_ratio(f['wall_s'], floor['wall_s']) if floor else ''}"
+                f"   CPU {f['cpu_ms_per_request']:7.3f} ms/req   failures {f['failures']}"
+                f"   connections: peak {f['peak_connections']}, opened {f['connections_opened']}"
+            )
+    if "paced" in result:
+        figures = result["paced"]
+        meta = figures["_meta"]
+        print(
+            f"\nPaced streams ({meta['streams']} at once, {meta['chunks']} chunks "
+            f"{meta['pace_ms']} ms apart; at most {meta['ideal_chunks_per_s']:.0f} chunks/s):"
+        )
+        floor = figures.get(FLOOR)
+        for name, f in figures.items():
+            if name.startswith("_"):
+                continue
+            print(
+                f"  {name:12s} {f['chunks_per_s']:8.0f} chunks/s "
+                f"{_ratio(f['chunks_per_s'], floor['chunks_per_s']) if floor else ''}"
+                f"   CPU {f['cpu_us_per_chunk']:7.2f} us/chunk"
             )
     if "imports" in result:
         print("\nImport time in a fresh interpreter (medians):")
@@ -381,7 +528,25 @@ def main(argv: list[str] | None = None) -> None:
         "--skip",
         nargs="*",
         default=[],
-        choices=["throughput", "streaming", "cold_start", "pool", "imports", "memory"],
+        choices=[
+            "throughput",
+            "streaming",
+            "latency",
+            "paced",
+            "cold_start",
+            "pool",
+            "imports",
+            "memory",
+        ],
+    )
+    parser.add_argument(
+        "--latency-requests",
+        type=int,
+        nargs=3,
+        default=[1000, 3000, 2000],
+        metavar=("SPREAD_100", "SPREAD_1000", "HELD_100"),
+        help="requests in the latency scenarios: 200-2,000 ms at 100 and at 1,000 in "
+        "flight, and 20%% held 500 ms at 100 in flight",
     )
     parser.add_argument("--emulator", action="store_true", help="serve the emulator (uvicorn)")
     parser.add_argument("--quick", action="store_true", help="a smoke run with small counts")
@@ -389,6 +554,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.requests, args.rounds, args.streams, args.import_repeats = 150, 3, 12, 2
         args.concurrency, args.memory_requests, args.pool_requests = [1, 16], 100, 128
+        args.latency_requests = [100, 300, 200]
     if FLOOR not in args.clients:
         args.clients.insert(0, FLOOR)
     result: dict[str, Any] = {
@@ -416,6 +582,21 @@ def main(argv: list[str] | None = None) -> None:
             print("streaming ...", flush=True)
             names = [n for n in args.clients if n != "gloo_cc"]
             result["streaming"] = asyncio.run(streaming(url, names, args.streams, 4))
+        if "latency" not in args.skip and not args.emulator:
+            result["latency"] = {}
+            names = [n for n in args.clients if n != "gloo_cc"]
+            spread100, spread1000, held100 = args.latency_requests
+            for label, kind, c, n in (
+                ("200-2,000 ms, 100 in flight", "spread", 100, spread100),
+                ("200-2,000 ms, 1,000 in flight", "spread", 1000, spread1000),
+                ("20 % held 500 ms, 100 in flight", "held", 100, held100),
+            ):
+                print(f"latency: {label} ...", flush=True)
+                result["latency"][label] = asyncio.run(latency(url, names, kind, c, n))
+        if "paced" not in args.skip and not args.emulator:
+            print("paced streams ...", flush=True)
+            names = [n for n in args.clients if n != "gloo_cc"]
+            result["paced"] = asyncio.run(paced_streams(url, names, 50, 100, 20))
         if "cold_start" not in args.skip:
             result["cold_start"] = asyncio.run(cold_start(url, 7))
         if "pool" not in args.skip and not args.emulator:

@@ -177,7 +177,7 @@ class AsyncGloo(GenericVerbs):
         headers = {"User-Agent": USER_AGENT}
         if default_headers:
             headers.update(default_headers)
-        transport = Transport(
+        sender = Transport(
             state,
             base_url=self.base_url,
             timeout=timeout,
@@ -195,7 +195,7 @@ class AsyncGloo(GenericVerbs):
                 first,
                 second,
                 self.token_url,
-                send=transport.send_token_request,
+                send=sender.send_token_request,
                 clock=clock,
                 max_retries=max_retries,
                 refresh_buffer=float(refresh_buffer),
@@ -205,7 +205,7 @@ class AsyncGloo(GenericVerbs):
             )
         from .resources._catalog import ModelCatalogCache
 
-        self._setup(transport, SharedState(ModelCatalogCache(ttl=float(catalog_ttl), clock=clock)))
+        self._setup(sender, SharedState(ModelCatalogCache(ttl=float(catalog_ttl), clock=clock)))
 
     def _setup(self, transport: Transport, shared: SharedState) -> None:
         """Attach the transport; resources are built from it on first use."""

@@ -120,8 +120,8 @@ def install_linear_pool(http: httpx.AsyncClient) -> bool:
     """Give ``http``'s own transport the linear pool; whether it did.
 
     Only a stock HTTP/1.1 `httpcore.AsyncConnectionPool` (not HTTP/2's, not a proxy's, not a
-    custom transport's) on a supported httpcore is changed; the pool keeps all its settings (its class changes, it
-    adds no state). Proxy mounts keep httpcore's pool.
+    custom transport's) on a supported httpcore is changed; the pool keeps all its settings
+    (its class changes, it adds no state). Proxy mounts keep httpcore's pool.
     """
     pool = getattr(getattr(http, "_transport", None), "_pool", None)
     if type(pool) is not httpcore.AsyncConnectionPool or pool._http2:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict
 
 __all__ = ["GlooModel", "RequestModel", "validation_summary"]
 
@@ -20,7 +20,21 @@ class GlooModel(BaseModel):
 
     model_config = ConfigDict(extra="allow", protected_namespaces=(), populate_by_name=True)
 
-    _request_id: str | None = PrivateAttr(default=None)
+    # ``_request_id`` is a property over pydantic's private-state slot, not a `PrivateAttr`:
+    # a model class with private attributes runs a Python hook for every instance pydantic
+    # builds, nested ones included, which made validating a stream chunk (three models)
+    # three times slower (see docs/performance.md). Unset (None), the slot stays None, as in
+    # a model without private attributes; equality, copies and pickling carry it as before.
+    @property
+    def _request_id(self) -> str | None:
+        private = self.__pydantic_private__
+        return None if private is None else private.get("_request_id")
+
+    @_request_id.setter
+    def _request_id(self, value: str | None) -> None:
+        object.__setattr__(
+            self, "__pydantic_private__", None if value is None else {"_request_id": value}
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The model as a JSON-ready dict, without the fields the server did not send."""

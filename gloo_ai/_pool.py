@@ -100,7 +100,7 @@ def check_transport(transport: object, http_client: object) -> TransportName:
             "Pass either transport= or http_client=, not both: with http_client, AsyncGloo "
             "sends through that client's own transport."
         )
-    return transport  # type: ignore[return-value]
+    return transport
 
 
 class HttpState:

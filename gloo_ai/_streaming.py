@@ -58,6 +58,7 @@ __all__ = [
 ]
 
 _T = TypeVar("_T", bound=GlooModel)
+_set_private = object.__setattr__
 _T_contra = TypeVar("_T_contra", contravariant=True)
 
 # Extra fields that make a model decoded on the fast path worth a second look.
@@ -133,6 +134,9 @@ class JSONEventDecoder(Generic[_T]):
         self._cls = cls
         self._response = response
         self._request_id = request_id_of(response.headers)
+        # What a model's ``_request_id`` reads (see GlooModel), set straight into pydantic's
+        # private slot: its __setattr__ costs more than the rest of this method's work.
+        self._private = None if self._request_id is None else {"_request_id": self._request_id}
         self._is_error = is_error
         self._typed = "type" in cls.model_fields  # a declared "type" is not in the extras
 
@@ -144,7 +148,8 @@ class JSONEventDecoder(Generic[_T]):
                 pass  # not JSON, or not a model: the slow path below says which
             else:
                 if not self._suspect(model):
-                    model._request_id = self._request_id
+                    if self._private is not None:
+                        _set_private(model, "__pydantic_private__", self._private)
                     return model
         return self._decode_slowly(event)
 
@@ -222,6 +227,7 @@ class AsyncStream(Generic[_T]):
         self.request_id = request_id_of(response.headers)
         self._decode = decode
         self._rules: StreamRules[_T] = rules if rules is not None else YieldAll()
+        self._observer: Callable[[_T], object] | None = None
         self._closed = False
         self._iterator = self._iterate()
 
@@ -241,6 +247,23 @@ class AsyncStream(Generic[_T]):
         tb: TracebackType | None,
     ) -> None:
         await self.close()
+
+    def _observe(self, observer: Callable[[_T], object]) -> None:
+        """Call ``observer(item)`` with each item before it is yielded (the usage meter).
+
+        A hook, not a wrapper around the iterator: one more async generator in the chain
+        would cost about as much per chunk as the stream rules (see docs/performance.md).
+        """
+        previous = self._observer
+        if previous is None:
+            self._observer = observer
+        else:
+
+            def both(item: _T) -> None:
+                previous(item)
+                observer(item)
+
+            self._observer = both
 
     async def close(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
@@ -279,6 +302,8 @@ class AsyncStream(Generic[_T]):
                         verdict = accept(item)
                         if verdict is Verdict.DROP:
                             continue
+                        if self._observer is not None:
+                            self._observer(item)
                         yield item
                         if verdict is Verdict.FINISH:
                             rest = events[i + 1 :]
@@ -292,6 +317,8 @@ class AsyncStream(Generic[_T]):
                 for item in self._late_items(rest + await self._drain(body, decoder)):
                     if self._closed:
                         return
+                    if self._observer is not None:
+                        self._observer(item)
                     yield item
             except httpx.TimeoutException as exc:
                 raise APITimeoutError(

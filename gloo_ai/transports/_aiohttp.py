@@ -202,7 +202,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         protocols = [proto for conns in connector._conns.values() for proto, _ in conns]
         protocols.extend(connector._acquired)
         for proto in protocols:
-            transport = getattr(proto, "transport", None)
+            transport: Any = getattr(proto, "transport", None)
             sock = getattr(transport, "_sock", None)
             if sock is not None:
                 transport._sock = None
