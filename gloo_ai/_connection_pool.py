@@ -19,12 +19,16 @@ any other version the stock pool stays.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING
 
 import httpcore
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     import httpx
+    from httpcore._async.connection_pool import AsyncPoolRequest
     from httpcore._async.interfaces import AsyncConnectionInterface
 
 __all__ = ["SUPPORTED_HTTPCORE", "LinearConnectionPool", "install_linear_pool", "is_supported"]
@@ -33,6 +37,12 @@ log = logging.getLogger("gloo_ai")
 
 # The httpcore versions (major, minor) whose pool internals this module was checked against.
 SUPPORTED_HTTPCORE = ((1, 0),)
+
+# Every idle connection is checked for expiry at most this often (seconds); in between, only
+# the one about to be given a request is. A check asks the socket (getpeername, poll) through
+# anyio's attribute machinery: tens of microseconds, which httpcore pays for every idle
+# connection on every pass.
+SWEEP_INTERVAL = 1.0
 
 
 def _version(text: str) -> tuple[int, int]:
@@ -53,60 +63,89 @@ class LinearConnectionPool(httpcore.AsyncConnectionPool):
 
     Behaves as the stock pool does (the same connections reused, the same limits, requests
     queued in order when ``max_connections`` are busy), except that it keeps up to
-    ``max_keepalive_connections`` *idle* connections (the stock pool counts all of them),
-    and a queued request is given an idle connection before surplus idle ones are closed.
+    ``max_keepalive_connections`` *idle* connections (the stock pool counts all of them), a
+    queued request is given an idle connection before surplus idle ones are closed, and a
+    connection given to a request that has not started on it yet is neither given to a
+    second request (the stock pool does that, and the loser goes round again) nor closed.
+
+    Expired idle connections (keep-alive expiry, or closed by the server) are closed as in
+    the stock pool, but looked for among all idle connections at most every
+    `SWEEP_INTERVAL` seconds; in between, the idle connection chosen for a request is checked
+    before it is used, and an expired one is closed and the next one taken.
     """
+
+    _next_sweep = 0.0  # monotonic time of the next full expiry check (0: on the first pass)
 
     def _assign_requests_to_connections(self) -> list[AsyncConnectionInterface]:
         closing: list[AsyncConnectionInterface] = []
         kept: list[AsyncConnectionInterface] = []
         idle: list[AsyncConnectionInterface] = []
+        now = time.monotonic()
+        sweep = now >= self._next_sweep
+        if sweep:
+            self._next_sweep = now + SWEEP_INTERVAL
+        queued: list[AsyncPoolRequest] = []
+        # Connections given to a request that has not started on them yet still look idle.
+        taken: set[int] = set()
+        for request in self._requests:
+            if request.connection is None:
+                queued.append(request)
+            else:
+                taken.add(id(request.connection))
         for connection in self._connections:
+            if id(connection) in taken:
+                # In use: kept without asking (one that closed meanwhile goes on the pass
+                # after its request ends). With hundreds in flight, this is most of them.
+                kept.append(connection)
+                continue
             if connection.is_closed():
                 continue  # removed, as the stock pool does
             if connection.is_idle():
-                if connection.has_expired():
+                if sweep and connection.has_expired():
                     closing.append(connection)
                     continue
                 idle.append(connection)
             kept.append(connection)
 
-        queued = [request for request in self._requests if request.connection is None]
-        taken: set[int] = set()
         if queued:
             # HTTP/1.1 only (see install_linear_pool): an idle connection takes one request.
-            by_origin: dict[tuple[bytes, bytes, int], list[AsyncConnectionInterface]] = {}
+            # Per origin, the idle connections are walked oldest first, once per pass.
+            by_origin: dict[tuple[bytes, bytes, int], Iterator[AsyncConnectionInterface]] = {}
             for pool_request in queued:
                 origin = pool_request.request.url.origin
                 key = (origin.scheme, origin.host, origin.port)  # an Origin is not hashable
                 available = by_origin.get(key)
                 if available is None:
-                    available = [
-                        c for c in idle if c.can_handle_request(origin) and c.is_available()
-                    ]
-                    available.reverse()  # pop() takes the oldest, as the stock pool does
-                    by_origin[key] = available
-                if available:
-                    connection = available.pop()
-                elif len(kept) < self._max_connections:
+                    available = by_origin[key] = _available(idle, origin)
+                connection = None
+                for candidate in available:
+                    if id(candidate) in taken:
+                        continue  # closed for a request of another origin
+                    if not sweep and candidate.has_expired():
+                        idle.remove(candidate)  # expired since the last sweep: close it
+                        kept.remove(candidate)
+                        closing.append(candidate)
+                        taken.add(id(candidate))
+                        continue
+                    connection = candidate
+                    break
+                if connection is None and len(kept) < self._max_connections:
                     connection = self.create_connection(origin)
                     kept.append(connection)
-                else:
+                elif connection is None:
                     spare = next((c for c in idle if id(c) not in taken), None)
                     if spare is None:
                         continue  # stays queued until a connection is released
                     idle.remove(spare)
                     kept.remove(spare)
                     closing.append(spare)
-                    for bucket in by_origin.values():
-                        if spare in bucket:
-                            bucket.remove(spare)
+                    taken.add(id(spare))
                     connection = self.create_connection(origin)
                     kept.append(connection)
                 taken.add(id(connection))
                 pool_request.assign_to_connection(connection)
 
-        spare_idle = [c for c in idle if id(c) not in taken] if taken else idle
+        spare_idle = [c for c in idle if id(c) not in taken]
         surplus = len(spare_idle) - self._max_keepalive_connections
         if surplus > 0:
             dropped = {id(c) for c in spare_idle[:surplus]}  # the oldest, as the stock pool
@@ -114,6 +153,15 @@ class LinearConnectionPool(httpcore.AsyncConnectionPool):
             kept = [c for c in kept if id(c) not in dropped]
         self._connections = kept
         return closing
+
+
+def _available(
+    idle: list[AsyncConnectionInterface], origin: httpcore.Origin
+) -> Iterator[AsyncConnectionInterface]:
+    # A copy: the caller removes connections from ``idle`` while it walks this.
+    for connection in list(idle):
+        if connection.can_handle_request(origin) and connection.is_available():
+            yield connection
 
 
 def install_linear_pool(http: httpx.AsyncClient) -> bool:
