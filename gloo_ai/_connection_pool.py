@@ -117,7 +117,7 @@ class LinearConnectionPool(httpcore.AsyncConnectionPool):
                 available = by_origin.get(key)
                 if available is None:
                     available = by_origin[key] = _available(idle, origin)
-                connection = None
+                chosen: AsyncConnectionInterface | None = None
                 for candidate in available:
                     if id(candidate) in taken:
                         continue  # closed for a request of another origin
@@ -127,12 +127,14 @@ class LinearConnectionPool(httpcore.AsyncConnectionPool):
                         closing.append(candidate)
                         taken.add(id(candidate))
                         continue
-                    connection = candidate
+                    chosen = candidate
                     break
-                if connection is None and len(kept) < self._max_connections:
+                if chosen is not None:
+                    connection = chosen
+                elif len(kept) < self._max_connections:
                     connection = self.create_connection(origin)
                     kept.append(connection)
-                elif connection is None:
+                else:
                     spare = next((c for c in idle if id(c) not in taken), None)
                     if spare is None:
                         continue  # stays queued until a connection is released
