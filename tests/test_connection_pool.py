@@ -32,7 +32,11 @@ ORIGINS = [httpcore.URL("http://a.test/x").origin, httpcore.URL("http://b.test/x
 
 
 class StubConnection:
-    """A connection's state, as the pool reads it; available = idle and not yet assigned."""
+    """A connection's state, as the pool reads it; available = idle and not yet assigned.
+
+    "expired" is an idle connection whose keep-alive ran out or whose server closed it:
+    httpcore still calls it idle and available; only ``has_expired`` tells.
+    """
 
     def __init__(self, pool: Any, origin: httpcore.Origin, name: str, state: str) -> None:
         self.pool, self.origin, self.name, self.state = pool, origin, name, state
@@ -54,7 +58,7 @@ class StubConnection:
 
     def is_available(self) -> bool:
         assigned = any(r.connection is self for r in self.pool._requests)
-        return self.state == "idle" and not assigned
+        return self.state in ("idle", "expired") and not assigned  # expired: still IDLE
 
 
 def _stub_pool(cls: type[httpcore.AsyncConnectionPool], **limits: int) -> Any:
@@ -85,7 +89,9 @@ def _scenario(seed: int) -> dict[str, Any]:
     }
 
 
-def _run(cls: type[httpcore.AsyncConnectionPool], scenario: dict[str, Any]) -> dict[str, Any]:
+def _run(
+    cls: type[httpcore.AsyncConnectionPool], scenario: dict[str, Any], *, sweep: bool = True
+) -> dict[str, Any]:
     pool = _stub_pool(
         cls,
         max_connections=scenario["max_connections"],
@@ -101,6 +107,8 @@ def _run(cls: type[httpcore.AsyncConnectionPool], scenario: dict[str, Any]) -> d
         if not queued and busy:
             request.assign_to_connection(busy.pop())
         pool._requests.append(request)
+    if not sweep:
+        pool._next_sweep = float("inf")  # a pass between two sweeps
     closing = pool._assign_requests_to_connections()
     return {
         "kept": [c.name for c in pool._connections],
@@ -170,6 +178,60 @@ async def test_a_queued_request_takes_an_idle_connection_before_surplus_ones_are
     assert result["assigned"] == ["c0"]
     assert result["closing"] == ["c1"]  # c2 is the one idle connection kept
     assert result["kept"] == ["c0", "c2"]
+
+
+@pytest.mark.asyncio
+async def test_between_sweeps_only_the_chosen_idle_connection_is_checked_for_expiry() -> None:
+    scenario = {
+        "max_connections": 10,
+        "max_keepalive_connections": 10,
+        "connections": [(0, "expired"), (0, "idle"), (0, "expired")],
+        "requests": [(0, True)],
+    }
+    swept = _run(LinearConnectionPool, scenario)
+    assert swept["closing"] == ["c0", "c2"]  # as httpcore: every expired idle one
+    assert swept["assigned"] == ["c1"]
+    between = _run(LinearConnectionPool, scenario, sweep=False)
+    assert between["closing"] == ["c0"]  # chosen first, found expired, closed
+    assert between["assigned"] == ["c1"]
+    assert between["kept"] == ["c1", "c2"]  # c2 waits for the next sweep
+
+
+@pytest.mark.asyncio
+async def test_the_sweep_runs_once_per_interval() -> None:
+    pool = _stub_pool(LinearConnectionPool, max_connections=4)
+    pool._connections = [StubConnection(pool, ORIGINS[0], "c0", "idle")]
+    checks = 0
+
+    def has_expired() -> bool:
+        nonlocal checks
+        checks += 1
+        return False
+
+    pool._connections[0].has_expired = has_expired
+    for _ in range(5):
+        pool._assign_requests_to_connections()
+    assert checks == 1
+    pool._next_sweep = 0.0  # the interval has passed
+    pool._assign_requests_to_connections()
+    assert checks == 2
+
+
+@pytest.mark.asyncio
+async def test_a_connection_given_to_a_request_that_has_not_started_is_not_given_again() -> None:
+    pool = _stub_pool(LinearConnectionPool, max_connections=4)
+    idle = StubConnection(pool, ORIGINS[0], "c0", "idle")
+    idle.is_available = lambda: True  # type: ignore[method-assign]  # as httpcore's: idle
+    pool._connections = [idle]
+    first = AsyncPoolRequest(httpcore.Request("GET", "http://a.test/1"))
+    pool._requests.append(first)
+    pool._assign_requests_to_connections()
+    assert first.connection is idle
+    second = AsyncPoolRequest(httpcore.Request("GET", "http://a.test/2"))
+    pool._requests.append(second)  # before the first request has started on c0
+    assert pool._assign_requests_to_connections() == []
+    assert second.connection is not idle
+    assert [c.name for c in pool._connections] == ["c0", "new0"]
 
 
 @pytest.mark.asyncio
