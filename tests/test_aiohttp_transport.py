@@ -468,3 +468,24 @@ def test_a_module_level_aiohttp_client_works_across_two_asyncio_runs(
     assert loopback.wait_closed() == 0
     gc.collect()
     assert not [w for w in recwarn if "Unclosed" in str(w.message)]
+
+
+def test_the_configuration_pages_aiohttp_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
+    import contextlib
+    import io
+    import re
+
+    from gloo_ai.testing import EmulatorServer, GlooEmulator
+
+    page = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text("utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", page, re.DOTALL | re.MULTILINE)
+    (block,) = [b for b in blocks if 'transport="aiohttp"' in b]
+    out = io.StringIO()
+    with EmulatorServer(GlooEmulator()) as running:
+        monkeypatch.setenv("GLOO_BASE_URL", running.url)
+        monkeypatch.setenv("GLOO_API_KEY", GlooEmulator.DEFAULT_API_KEY)
+        code = compile(block, "configuration.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        with contextlib.redirect_stdout(out):
+            asyncio.run(eval(code, {"__name__": "docs_example"}))
+    assert out.getvalue().strip()
