@@ -25,7 +25,7 @@ from ._config import DEFAULT_CONNECTION_LIMITS
 from ._connection_pool import install_linear_pool
 from ._exceptions import ConfigurationError
 
-__all__ = ["TRANSPORTS", "HttpState", "TransportName", "check_transport"]
+__all__ = ["TRANSPORTS", "HttpState", "TransportName", "check_transport", "lazy_cookies"]
 
 TransportName = Literal["httpx", "aiohttp"]
 TRANSPORTS: tuple[TransportName, ...] = ("httpx", "aiohttp")
@@ -86,6 +86,30 @@ if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+class _LazyCookies(httpx.Cookies):
+    """httpx's cookie store, which skips the cookie parsing of answers that set no cookie.
+
+    httpx hands every response to `http.cookiejar` (building urllib request and response
+    objects for it), which cost about a seventh of the client's CPU per request on the
+    aiohttp transport (docs/performance.md); an answer without a ``Set-Cookie`` (or
+    ``Set-Cookie2``) header stores nothing either way.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
+def lazy_cookies(http: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Give ``http`` (a client this SDK built) the store that skips cookie-less answers."""
+    if type(getattr(http, "_cookies", None)) is httpx.Cookies:
+        cookies = _LazyCookies()
+        cookies.jar = http._cookies.jar  # the same (empty) jar, only the method differs
+        http._cookies = cookies
+    return http
+
+
 def check_transport(transport: object, http_client: object) -> TransportName:
     """The transport to build, after checking the ``transport`` and ``http_client`` arguments."""
     if transport is None:
@@ -128,13 +152,15 @@ class HttpState:
         if self.transport == "aiohttp":
             from .transports import aiohttp_client
 
-            return aiohttp_client(
-                limit=limits.max_connections or 1000,
-                keepalive_timeout=limits.keepalive_expiry or 30.0,
+            return lazy_cookies(
+                aiohttp_client(
+                    limit=limits.max_connections or 1000,
+                    keepalive_timeout=limits.keepalive_expiry or 30.0,
+                )
             )
         http = httpx.AsyncClient(limits=limits, follow_redirects=False)
         install_linear_pool(http)
-        return http
+        return lazy_cookies(http)
 
     @property
     def is_closed(self) -> bool:

@@ -346,3 +346,33 @@ def test_trio_works_on_the_default_client(loopback: LoopbackServer) -> None:
     trio.run(main)
     assert loopback.count(PATH) == 3
     assert loopback.connections_opened == 1
+
+
+@pytest.mark.asyncio
+async def test_answers_without_cookies_skip_the_cookie_jar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import http.cookiejar
+
+    calls = 0
+    original = http.cookiejar.CookieJar.extract_cookies
+
+    def counting(self: http.cookiejar.CookieJar, response: Any, request: Any) -> None:
+        nonlocal calls
+        calls += 1
+        original(self, response, request)
+
+    monkeypatch.setattr(http.cookiejar.CookieJar, "extract_cookies", counting)
+    with respx.mock(base_url="https://platform.ai.gloo.com") as router:
+        router.post(PATH).mock(
+            side_effect=[
+                httpx.Response(200, json=completion_json()),
+                httpx.Response(200, json=completion_json(), headers={"set-cookie": "a=1"}),
+            ]
+        )
+        async with AsyncGloo(api_key="k") as client:
+            await client.chat.completions.create(messages=MESSAGES, model="m")
+            assert calls == 0
+            await client.chat.completions.create(messages=MESSAGES, model="m")
+            assert calls == 1  # a Set-Cookie answer is stored as httpx stores it
+            assert client._transport.state._http.cookies.get("a") == "1"  # type: ignore[attr-defined]
