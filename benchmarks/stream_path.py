@@ -127,7 +127,7 @@ def _client(pieces: list[bytes]) -> AsyncGloo:
 
 async def sdk(pieces: list[bytes], client: AsyncGloo) -> int:
     """The whole SDK: ``client.chat.completions.create(stream=True)`` (request included)."""
-    s = await client.chat.completions.create(messages=MESSAGES, model=MODEL, stream=True)  # type: ignore[arg-type]
+    s = await client.chat.completions.create(messages=MESSAGES, model=MODEL, stream=True)
     n = 0
     async for _ in s:
         n += 1
