@@ -45,8 +45,15 @@ if TYPE_CHECKING:
     from ._pagination import AsyncPage, AsyncPaginator
     from ._response import APIResponse
     from ._streaming import AsyncStream
+    from ._surface import Surface
+    from ._sync import Gloo
     from ._warnings import ModelCapabilityWarning, UnknownValueWarning
     from .resources.chat._accumulator import ChatCompletionAccumulator
+    from .resources.chat._grounded_stream import (
+        GroundedChatCompletionStream,
+        GroundedChatCompletionStreamManager,
+        GroundedCompletionAccumulator,
+    )
     from .resources.chat._parsing import LengthFinishReasonError, ResponseParseError
     from .resources.chat._stream_helpers import ChatCompletionStream, ChatCompletionStreamManager
     from .resources.chat._tool_runner import (
@@ -56,6 +63,7 @@ if TYPE_CHECKING:
         tool_result,
     )
     from .resources.ingestion import IngestionTimeoutError
+    from .resources.responses import ResponseStream, ResponseStreamManager
     from .tools import (
         FunctionTool,
         ParsedToolCall,
@@ -90,7 +98,11 @@ __all__ = [
     "FileContent",
     "FileInput",
     "FunctionTool",
+    "Gloo",
     "GlooError",
+    "GroundedChatCompletionStream",
+    "GroundedChatCompletionStreamManager",
+    "GroundedCompletionAccumulator",
     "IncompleteStreamError",
     "IngestionTimeoutError",
     "InternalServerError",
@@ -107,7 +119,10 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseParseError",
+    "ResponseStream",
+    "ResponseStreamManager",
     "RetryPolicy",
+    "Surface",
     "Timeout",
     "TokenExchangeError",
     "TokenMetrics",
@@ -148,7 +163,11 @@ _LAZY: dict[str, str] = {
     "FileContent": "._multipart",
     "FileInput": "._multipart",
     "FunctionTool": ".tools",
+    "Gloo": "._sync",
     "GlooError": "._exceptions",
+    "GroundedChatCompletionStream": ".resources.chat._grounded_stream",
+    "GroundedChatCompletionStreamManager": ".resources.chat._grounded_stream",
+    "GroundedCompletionAccumulator": ".resources.chat._grounded_stream",
     "IncompleteStreamError": "._exceptions",
     "IngestionTimeoutError": ".resources.ingestion",
     "InternalServerError": "._exceptions",
@@ -166,7 +185,10 @@ _LAZY: dict[str, str] = {
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
+    "ResponseStream": ".resources.responses",
+    "ResponseStreamManager": ".resources.responses",
     "RetryPolicy": "._config",
+    "Surface": "._surface",
     "Timeout": "._config",
     "TokenMetrics": "._auth",
     "TokenExchangeError": "._exceptions",

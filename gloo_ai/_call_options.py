@@ -39,7 +39,12 @@ class CallOptions(TypedDict, total=False):
         extra_body: fields to add to the JSON body (for fields this SDK does not know).
         timeout: this call's timeout, overriding the client's (seconds, an `httpx.Timeout`,
             or None for no timeout).
-        max_retries: this call's retries, overriding the client's.
+        max_retries: this call's retries of errors, overriding the client's.
+        max_rate_limit_retries: this call's retries of rate limits (429), overriding the
+            client's.
+        retry_read_errors: whether this call may be retried after it was sent but not
+            answered in full (a read timeout, a dropped connection), overriding the client's;
+            the server may have processed it, so a generation may be billed twice.
     """
 
     extra_headers: Mapping[str, str] | None
@@ -47,6 +52,8 @@ class CallOptions(TypedDict, total=False):
     extra_body: Mapping[str, object] | None
     timeout: float | Timeout | NotGiven | None
     max_retries: int | NotGiven
+    max_rate_limit_retries: int | NotGiven
+    retry_read_errors: bool | NotGiven
 
 
 class ReadCallOptions(TypedDict, total=False):
@@ -57,13 +64,17 @@ class ReadCallOptions(TypedDict, total=False):
         extra_headers: headers to add to this request.
         extra_query: query parameters to add to this request.
         timeout: this call's timeout, overriding the client's.
-        max_retries: this call's retries, overriding the client's.
+        max_retries: this call's retries of errors, overriding the client's.
+        max_rate_limit_retries: this call's retries of rate limits, overriding the client's.
+        retry_read_errors: whether this call may be retried after a read error.
     """
 
     extra_headers: Mapping[str, str] | None
     extra_query: Mapping[str, object] | None
     timeout: float | Timeout | NotGiven | None
     max_retries: int | NotGiven
+    max_rate_limit_retries: int | NotGiven
+    retry_read_errors: bool | NotGiven
 
 
 _CALL_OPTION_NAMES: frozenset[str] = CallOptions.__optional_keys__

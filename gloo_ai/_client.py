@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import cached_property
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -14,65 +13,48 @@ import httpx
 from ._auth import ApiKeyAuth, ClientCredentialsAuth, NoCredentialsAuth, TokenMetrics
 from ._config import (
     DEFAULT_BASE_URL,
+    DEFAULT_MAX_RATE_LIMIT_RETRIES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_REFRESH_BUFFER,
     DEFAULT_TIMEOUT,
+    DEFAULT_TOKEN_STORE_TIMEOUT,
     NOT_GIVEN,
     Clock,
     NotGiven,
     SystemClock,
-    check_max_retries,
-    check_timeout,
 )
 from ._exceptions import ConfigurationError
 from ._pool import HttpState, TransportName, check_transport
 from ._requester import Requester, SharedState
 from ._settings import (
     ENV_BASE_URL,
+    KEYWORDS_ONLY,
     NO_CREDENTIALS,
+    check_call_defaults,
+    check_client_arguments,
     env_value,
     pick_credentials,
     validate_base_url,
     validate_url,
 )
+from ._surface import Surface, check_surface, surface_from_env
 from ._tokens import TokenStore
 from ._transport import Transport
 from ._verbs import GenericVerbs
 from ._version import __version__
+from .resources._areas import ResourceAreas
 
 if TYPE_CHECKING:
     from typing_extensions import Never
 
-    from .resources.chat import AsyncChat
-    from .resources.chats import AsyncChats
-    from .resources.ingestion import AsyncIngestion
-    from .resources.items import AsyncItems
-    from .resources.messages import AsyncMessages
-    from .resources.models import AsyncModels
-    from .resources.recommendations import AsyncRecommendations
-    from .resources.search import AsyncSearch
     from .types.usage import UsageTotals
 
 __all__ = ["AsyncGloo"]
 
 USER_AGENT = f"gloo-ai-python/{__version__}"
 
-_KEYWORDS_ONLY = (
-    "AsyncGloo takes keyword arguments only: pass api_key=... for an API key, or "
-    "client_id=... and client_secret=... for OAuth2 client credentials (or set them in the "
-    "environment, GLOO_API_KEY or GLOO_CLIENT_ID and GLOO_CLIENT_SECRET)."
-)
 
-
-def _validate_timeout(timeout: object) -> float | httpx.Timeout | None:
-    return check_timeout(timeout, ConfigurationError)
-
-
-def _validate_max_retries(max_retries: object) -> int:
-    return check_max_retries(max_retries, ConfigurationError)
-
-
-class AsyncGloo(GenericVerbs):
+class AsyncGloo(ResourceAreas, GenericVerbs):
     """The async client of the Gloo AI API.
 
     Credentials come from the arguments, else from the environment: ``GLOO_CLIENT_ID`` and
@@ -96,8 +78,18 @@ class AsyncGloo(GenericVerbs):
         timeout: seconds, an `httpx.Timeout`, or None for no timeout. The default allows
             180 s to read (reasoning models can think for over 90 s before the first token)
             and 10 s to connect.
-        max_retries: how often a failed request is retried (connection errors, timeouts,
-            408, 429, 5xx); 0 turns retries off.
+        max_retries: how often a call is retried after an error that proves it was not
+            processed (connection errors, 408, 5xx); 0 turns these retries off. The call's
+            token request draws on the same budget. See "Retries" in docs/errors.md.
+        max_rate_limit_retries: how often a call is retried after a rate limit (429, which
+            was not processed), waiting as the server asks; a budget of its own (default 5,
+            Gloo's guidance), beside ``max_retries``.
+        retry_read_errors: also retry a POST such as a completion after it was sent but not
+            answered in full (a read timeout, the connection dropped before or during the
+            answer). Off by default: the server may have processed it, so a generation could
+            run and be billed twice.
+        allow_http: allow plain ``http://`` to a host other than this machine (refused by
+            default: credentials would cross the network in the clear).
         default_headers: headers sent with every request.
         http_client: an `httpx.AsyncClient` to send through (for proxies, custom transports);
             AsyncGloo then does not close it.
@@ -109,6 +101,8 @@ class AsyncGloo(GenericVerbs):
         token_store: a `TokenStore` that shares the token with other clients, processes or
             hosts (`FileTokenStore` for one machine, `RedisTokenStore` for a fleet); the
             default keeps it in this client's memory. Unused with an API key.
+        token_store_timeout: seconds each token-store call may take (default 5); a store
+            that takes longer is bypassed for that call and the bypass logged.
         on_token_refresh: called with `token_metrics` after each fetch from the token
             endpoint, successful or not (for metrics); what it raises is logged and ignored.
         refresh_ahead: while the client is open as ``async with AsyncGloo(...) as client:``,
@@ -118,6 +112,10 @@ class AsyncGloo(GenericVerbs):
             retried with backoff. Enter and exit the client in the same task.
         catalog_ttl: seconds the model catalog (``client.models``) is cached before the next
             call fetches it again (default 10 minutes); shared with ``with_options`` copies.
+        surface: which of Gloo's surfaces serves chat completions, grounded completions and
+            the Responses API: ``"standard"`` (the default), ``"guarded"`` (guardrails always
+            on) or ``"direct"`` (no guardrails or values layer); default ``GLOO_SURFACE``,
+            else ``"standard"``. A call may pick another with ``surface=...``.
     """
 
     def __init__(
@@ -130,49 +128,58 @@ class AsyncGloo(GenericVerbs):
         token_url: str | None = None,
         timeout: float | httpx.Timeout | None = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
+        max_rate_limit_retries: int = DEFAULT_MAX_RATE_LIMIT_RETRIES,
+        retry_read_errors: bool = False,
+        allow_http: bool = False,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
         transport: TransportName | None = None,
         refresh_buffer: float = DEFAULT_REFRESH_BUFFER,
         token_store: TokenStore | None = None,
+        token_store_timeout: float = DEFAULT_TOKEN_STORE_TIMEOUT,
         on_token_refresh: Callable[[TokenMetrics], object] | None = None,
         refresh_ahead: bool = False,
         catalog_ttl: float = 600.0,
+        surface: Surface | None = None,
         _clock: Clock | None = None,
     ) -> None:
         if args:
-            raise ConfigurationError(_KEYWORDS_ONLY)
-        timeout = _validate_timeout(timeout)
-        max_retries = _validate_max_retries(max_retries)
+            raise ConfigurationError(KEYWORDS_ONLY)
+        defaults = check_call_defaults(
+            timeout=timeout,
+            max_retries=max_retries,
+            max_rate_limit_retries=max_rate_limit_retries,
+            retry_read_errors=retry_read_errors,
+        )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(
                 f"http_client must be an httpx.AsyncClient, not {type(http_client).__name__}."
             )
-        if not isinstance(refresh_buffer, (int, float)) or refresh_buffer < 0:
-            raise ConfigurationError(
-                f"refresh_buffer must be seconds >= 0, not {refresh_buffer!r}."
-            )
-        if token_store is not None and not isinstance(token_store, TokenStore):
-            raise ConfigurationError(
-                "token_store must be a TokenStore (with async get, set and delete, and lock), "
-                f"such as FileTokenStore or RedisTokenStore; not {type(token_store).__name__}."
-            )
-        if on_token_refresh is not None and not callable(on_token_refresh):
-            raise ConfigurationError("on_token_refresh must be callable.")
-        if (
-            isinstance(catalog_ttl, bool)
-            or not isinstance(catalog_ttl, (int, float))
-            or not catalog_ttl >= 0
-        ):
-            raise ConfigurationError(f"catalog_ttl must be seconds >= 0, not {catalog_ttl!r}.")
+        check_client_arguments(
+            refresh_buffer=refresh_buffer,
+            token_store=token_store,
+            on_token_refresh=on_token_refresh,
+            catalog_ttl=catalog_ttl,
+            token_store_timeout=token_store_timeout,
+            flags={"allow_http": allow_http},
+        )
+        chosen: Surface = (
+            check_surface(surface, ConfigurationError)
+            if surface is not None
+            else surface_from_env() or "standard"
+        )
         self.refresh_ahead = bool(refresh_ahead)
-        self.base_url = validate_base_url(base_url or env_value(ENV_BASE_URL) or DEFAULT_BASE_URL)
+        self.base_url = validate_base_url(
+            base_url or env_value(ENV_BASE_URL) or DEFAULT_BASE_URL, allow_http=allow_http
+        )
         clock: Clock = _clock if _clock is not None else SystemClock()
         mode, first, second = pick_credentials(client_id, client_secret, api_key)
         self.auth_mode = mode
         self.token_url: str | None = None
         if mode == "client_credentials":
-            self.token_url = validate_url("token_url", token_url or f"{self.base_url}/oauth2/token")
+            self.token_url = validate_url(
+                "token_url", token_url or f"{self.base_url}/oauth2/token", allow_http=allow_http
+            )
         state = HttpState(http_client, check_transport(transport, http_client))
         headers = {"User-Agent": USER_AGENT}
         if default_headers:
@@ -180,10 +187,9 @@ class AsyncGloo(GenericVerbs):
         sender = Transport(
             state,
             base_url=self.base_url,
-            timeout=timeout,
-            max_retries=max_retries,
             headers=headers,
             clock=clock,
+            **defaults,
         )
         if mode == "api_key":
             state.auth = ApiKeyAuth(first)
@@ -197,20 +203,25 @@ class AsyncGloo(GenericVerbs):
                 self.token_url,
                 send=sender.send_token_request,
                 clock=clock,
-                max_retries=max_retries,
+                max_retries=defaults["max_retries"],
                 refresh_buffer=float(refresh_buffer),
                 user_agent=USER_AGENT,
                 token_store=token_store,
+                token_store_timeout=float(token_store_timeout),
                 on_token_refresh=on_token_refresh,
             )
         from .resources._catalog import ModelCatalogCache
 
-        self._setup(sender, SharedState(ModelCatalogCache(ttl=float(catalog_ttl), clock=clock)))
+        self._setup(
+            sender,
+            SharedState(ModelCatalogCache(ttl=float(catalog_ttl), clock=clock)),
+            chosen,
+        )
 
-    def _setup(self, transport: Transport, shared: SharedState) -> None:
+    def _setup(self, transport: Transport, shared: SharedState, surface: Surface) -> None:
         """Attach the transport; resources are built from it on first use."""
         self._transport = transport
-        self._requester = Requester(transport, shared)
+        self._requester = Requester(transport, shared, surface=surface)
         self._task_group: anyio.abc.TaskGroup | None = None
 
     def __repr__(self) -> str:
@@ -219,7 +230,14 @@ class AsyncGloo(GenericVerbs):
             return "AsyncGloo(<not configured>)"
         auth = transport.state.auth
         who = f", client_id={auth.client_id!r}" if isinstance(auth, ClientCredentialsAuth) else ""
-        return f"AsyncGloo(base_url={self.base_url!r}, auth={self.auth_mode!r}{who})"
+        surface = self.__dict__["_requester"].surface
+        where = "" if surface == "standard" else f", surface={surface!r}"
+        return f"AsyncGloo(base_url={self.base_url!r}, auth={self.auth_mode!r}{who}{where})"
+
+    @property
+    def surface(self) -> Surface:
+        """The default surface of chat completions, grounded completions and responses."""
+        return self._requester.surface
 
     @property
     def timeout(self) -> float | httpx.Timeout | None:
@@ -228,8 +246,13 @@ class AsyncGloo(GenericVerbs):
 
     @property
     def max_retries(self) -> int:
-        """The default number of retries of a call."""
+        """The default number of retries of errors of a call."""
         return self._transport.max_retries
+
+    @property
+    def max_rate_limit_retries(self) -> int:
+        """The default number of retries of rate limits (429) of a call."""
+        return self._transport.max_rate_limit_retries
 
     @property
     def is_closed(self) -> bool:
@@ -245,69 +268,11 @@ class AsyncGloo(GenericVerbs):
         auth = self._transport.state.auth
         return auth.metrics if isinstance(auth, ClientCredentialsAuth) else None
 
-    @cached_property
-    def chat(self) -> AsyncChat:
-        """Chat completions: ``client.chat.completions.create(...)``."""
-        from .resources.chat import AsyncChat
-
-        return AsyncChat(self._requester)
-
-    @cached_property
-    def items(self) -> AsyncItems:
-        """The data engine's items: ``client.items.list(publisher_id)``, ``retrieve``,
-        ``update``, ``bulk_update``, ``delete_permanently``."""
-        from .resources.items import AsyncItems
-
-        return AsyncItems(self._requester)
-
-    @cached_property
-    def ingestion(self) -> AsyncIngestion:
-        """Ingestion: ``client.ingestion.upload_files(...)``, ``wait_until_processed``,
-        ``upload_text`` (legacy)."""
-        from .resources.ingestion import AsyncIngestion
-
-        return AsyncIngestion(self._requester)
-
-    @cached_property
-    def models(self) -> AsyncModels:
-        """The model catalog (public, cached): ``await client.models.list()``."""
-        from .resources.models import AsyncModels
-
-        return AsyncModels(self._requester)
-
-    @cached_property
-    def search(self) -> AsyncSearch:
-        """Semantic search of publisher content: ``await client.search.query(...)``."""
-        from .resources.search import AsyncSearch
-
-        return AsyncSearch(self._requester)
-
-    @cached_property
-    def recommendations(self) -> AsyncRecommendations:
-        """Item recommendations: ``client.recommendations.base(...)``, ``verbose``,
-        ``affiliates``."""
-        from .resources.recommendations import AsyncRecommendations
-
-        return AsyncRecommendations(self._requester)
-
-    @cached_property
-    def messages(self) -> AsyncMessages:
-        """The deprecated stateful chat API's messages: ``client.messages.send(...)``."""
-        from .resources.messages import AsyncMessages
-
-        return AsyncMessages(self._requester)
-
-    @cached_property
-    def chats(self) -> AsyncChats:
-        """The deprecated stateful chat API's chats: ``client.chats.retrieve(chat_id)``."""
-        from .resources.chats import AsyncChats
-
-        return AsyncChats(self._requester)
-
     @property
     def usage(self) -> UsageTotals:
-        """The running token totals of this client's chat completions (shared with its
-        ``with_options`` copies); ``client.usage.estimated_cost(catalog)`` prices them."""
+        """The running token totals of this client's chat completions and responses (shared
+        with its ``with_options`` copies); ``client.usage.estimated_cost(catalog)`` prices
+        them."""
         from .types.usage import UsageTotals
 
         return self._requester.shared.get(UsageTotals)
@@ -317,7 +282,10 @@ class AsyncGloo(GenericVerbs):
         *,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        max_rate_limit_retries: int | NotGiven = NOT_GIVEN,
+        retry_read_errors: bool | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None = None,
+        surface: Surface | NotGiven = NOT_GIVEN,
     ) -> AsyncGloo:
         """A new client with other defaults that shares this one's connection pool and token.
 
@@ -326,8 +294,11 @@ class AsyncGloo(GenericVerbs):
 
         Args:
             timeout: the copy's default timeout.
-            max_retries: the copy's default number of retries.
+            max_retries: the copy's default number of retries of errors.
+            max_rate_limit_retries: the copy's default number of retries of rate limits.
+            retry_read_errors: whether the copy retries a POST after a read error.
             default_headers: headers to add to (or override in) the copy's defaults.
+            surface: the copy's default surface (``"standard"``, ``"guarded"``, ``"direct"``).
         """
         transport = self._transport
         clone = object.__new__(type(self))
@@ -337,20 +308,19 @@ class AsyncGloo(GenericVerbs):
             token_url=self.token_url,
             refresh_ahead=self.refresh_ahead,
         )
+        changes = check_call_defaults(
+            timeout=timeout,
+            max_retries=max_retries,
+            max_rate_limit_retries=max_rate_limit_retries,
+            retry_read_errors=retry_read_errors,
+        )
+        headers = {**transport.headers, **(default_headers or {})}
         clone._setup(
-            Transport(
-                transport.state,
-                base_url=transport.base_url,
-                timeout=transport.timeout
-                if isinstance(timeout, NotGiven)
-                else _validate_timeout(timeout),
-                max_retries=transport.max_retries
-                if isinstance(max_retries, NotGiven)
-                else _validate_max_retries(max_retries),
-                headers={**transport.headers, **(default_headers or {})},
-                clock=transport.clock,
-            ),
+            transport.copy(headers=headers, **changes),
             self._requester.shared,
+            self.surface
+            if isinstance(surface, NotGiven)
+            else check_surface(surface, ConfigurationError),
         )
         return clone
 

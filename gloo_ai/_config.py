@@ -11,6 +11,7 @@ import httpx
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RATE_LIMIT_RETRIES",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
     "NOT_GIVEN",
@@ -26,6 +27,9 @@ Timeout: TypeAlias = httpx.Timeout
 
 DEFAULT_BASE_URL: Final = "https://platform.ai.gloo.com"
 DEFAULT_MAX_RETRIES: Final = 2
+# A 429 proves the request was not processed: Gloo's guidance (back off, up to 5 retries) gets
+# a budget of its own beside ``max_retries``, which is for errors.
+DEFAULT_MAX_RATE_LIMIT_RETRIES: Final = 5
 
 # Reasoning models can think for more than 90 s before the first token arrives, and Gloo's own
 # probes allow 120 s; a read timeout of 180 s leaves room for that while still failing a stuck
@@ -37,6 +41,12 @@ DEFAULT_TOKEN_TIMEOUT: Final = httpx.Timeout(10.0)
 
 # Refresh a token this long before it expires (Gloo's samples use 60 s).
 DEFAULT_REFRESH_BUFFER: Final = 60.0
+# Refresh ahead never more often than this, whatever the token's lifetime says.
+MIN_REFRESH_INTERVAL: Final = 1.0
+
+# Every token-store call (get, set, delete, taking and releasing the lock) is bounded by this
+# many seconds; a store that takes longer is bypassed (and the bypass logged).
+DEFAULT_TOKEN_STORE_TIMEOUT: Final = 5.0
 
 DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(
     max_connections=1000, max_keepalive_connections=100, keepalive_expiry=30.0
@@ -116,8 +126,9 @@ class SystemClock:
 class RequestOptions:
     """What one call asks of the transport, beyond its method, path and body.
 
-    The caller's options (``extra_headers``, ``extra_query``, ``timeout``, ``max_retries``)
-    sit beside the policy the method declares for itself: its ``query`` parameters, whether
+    The caller's options (``extra_headers``, ``extra_query``, ``timeout``, ``max_retries``,
+    ``max_rate_limit_retries``, ``retry_read_errors``) sit beside the policy the method
+    declares for itself: its ``query`` parameters, whether
     it is sent with credentials (``auth``), how it may be repeated (``retry``) and whether
     its answer is streamed.
     """
@@ -126,6 +137,8 @@ class RequestOptions:
     extra_query: dict[str, Any] | None = None
     timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN
     max_retries: int | NotGiven = NOT_GIVEN
+    max_rate_limit_retries: int | NotGiven = NOT_GIVEN
+    retry_read_errors: bool | NotGiven = NOT_GIVEN
     stream: bool = False
     query: dict[str, Any] | None = None
     auth: bool = True
@@ -143,8 +156,17 @@ def check_timeout(timeout: object, error: type[Exception]) -> float | httpx.Time
     )
 
 
-def check_max_retries(max_retries: object, error: type[Exception]) -> int:
+def check_max_retries(
+    max_retries: object, error: type[Exception], name: str = "max_retries"
+) -> int:
     """Return a valid number of retries (a whole number >= 0) or raise ``error``."""
     if isinstance(max_retries, int) and not isinstance(max_retries, bool) and max_retries >= 0:
         return max_retries
-    raise error(f"max_retries must be a whole number >= 0, not {max_retries!r}.")
+    raise error(f"{name} must be a whole number >= 0, not {max_retries!r}.")
+
+
+def check_flag(value: object, error: type[Exception], name: str) -> bool:
+    """Return ``value`` if it is a bool, or raise ``error`` (``1`` or ``"yes"`` is a mistake)."""
+    if isinstance(value, bool):
+        return value
+    raise error(f"{name} must be True or False, not {value!r}.")

@@ -167,7 +167,8 @@ class AuthenticationError(APIStatusError):
 
 
 class TokenExchangeError(AuthenticationError):
-    """The token endpoint refused the client credentials (400, 401 or 403).
+    """The token endpoint refused the client credentials (400, 401 or 403), or answered
+    without a usable token (a 2xx whose ``access_token`` or ``expires_in`` is unusable).
 
     ``status_code`` is the token endpoint's status. Check ``GLOO_CLIENT_ID`` and
     ``GLOO_CLIENT_SECRET`` (or the arguments you passed); the secret is never shown.

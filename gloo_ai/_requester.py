@@ -21,6 +21,7 @@ from ._config import (
     NotGiven,
     RequestOptions,
     RetryPolicy,
+    check_flag,
     check_max_retries,
     check_timeout,
 )
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     import httpx
 
     from ._config import Clock
+    from ._surface import Surface
     from ._transport import Transport
 
 __all__ = ["Requester", "SharedState", "multipart", "request_options"]
@@ -79,11 +81,19 @@ class Requester:
         transport: where calls go (shared by a client and its ``with_options`` copies, each
             with its own defaults).
         shared: the per-client objects the areas keep (shared with ``with_options`` copies).
+        surface: the client's default `Surface` (a call may pick another).
     """
 
-    def __init__(self, transport: Transport, shared: SharedState | None = None) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        shared: SharedState | None = None,
+        *,
+        surface: Surface = "standard",
+    ) -> None:
         self._transport = transport
         self.shared = shared if shared is not None else SharedState()
+        self.surface: Surface = surface
 
     @property
     def base_url(self) -> str:
@@ -219,6 +229,8 @@ def request_options(
     extra_query: Mapping[str, object] | None = None,
     timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
     max_retries: int | NotGiven = NOT_GIVEN,
+    max_rate_limit_retries: int | NotGiven = NOT_GIVEN,
+    retry_read_errors: bool | NotGiven = NOT_GIVEN,
     query: Mapping[str, object] | None = None,
     auth: bool = True,
     retry: RetryPolicy = "default",
@@ -237,6 +249,14 @@ def request_options(
         max_retries=max_retries
         if isinstance(max_retries, NotGiven)
         else check_max_retries(max_retries, InvalidArgumentError),
+        max_rate_limit_retries=max_rate_limit_retries
+        if isinstance(max_rate_limit_retries, NotGiven)
+        else check_max_retries(
+            max_rate_limit_retries, InvalidArgumentError, "max_rate_limit_retries"
+        ),
+        retry_read_errors=retry_read_errors
+        if isinstance(retry_read_errors, NotGiven)
+        else check_flag(retry_read_errors, InvalidArgumentError, "retry_read_errors"),
         stream=stream,
     )
 

@@ -1,17 +1,27 @@
-"""The retry policy, as pure functions: which answers to retry and how long to wait.
+"""The retry policy, as pure functions: which failures to retry and how long to wait.
 
 No I/O happens here, so every rule is tested with plain values.
 
-Each call carries a `RetryPolicy`, declared by the method that makes it:
+The rule: a request is sent again only when the failure proves it was not processed, unless
+the call allows more. A generation is never paid for twice without the caller's say. Each
+call carries a `RetryPolicy`, declared by the method that makes it:
 
-* ``"default"``: POST calls such as completions; connection errors, timeouts and the
-  retryable statuses are retried, as they always were.
-* ``"idempotent"``: GET, PUT, PATCH and DELETE-style calls whose repetition is harmless;
-  the same retries as ``"default"`` today, kept apart so that ``"default"`` can become
-  stricter about answers that may already have been processed.
+* ``"default"``: POST calls such as completions. Retried: a failure before the request was
+  fully sent (the connection could not be opened, no pool slot was free, the request could
+  not be written) and the answers that say it was not processed (408, 429, 5xx). Not
+  retried: a failure after the request was sent (a read timeout, the connection dropped
+  before or during the answer), since the server may have run it; ``retry_read_errors=True``
+  (per client or per call) opts in.
+* ``"idempotent"``: GET, PUT, PATCH and DELETE-style calls whose repetition is harmless (and
+  the token request): every transport failure and retryable status is retried.
 * ``"never"``: calls that must not be repeated (irreversible deletes, one-shot uploads):
   only a failure that proves nothing reached the server (the connection could not be
   opened, or no pool slot was free) is retried; error statuses never are.
+
+Rate limits (a retryable 429) draw on a budget of their own (``max_rate_limit_retries``),
+beside ``max_retries`` for errors. A server's wait (``Retry-After`` and friends) is honoured,
+but never shorter than the backoff: a ``Retry-After: 0`` or a date in the past does not make
+a retry storm.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ import email.utils
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Literal, TypeAlias
 
 from ._config import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RetryPolicy
 from ._exceptions import GlooErrorFields
@@ -31,6 +41,7 @@ __all__ = [
     "RETRY_POLICIES",
     "RetryDecision",
     "RetryPolicy",
+    "TransportFailure",
     "backoff_delay",
     "decide",
     "is_retryable_status",
@@ -39,6 +50,17 @@ __all__ = [
 ]
 
 RETRY_POLICIES: Final = ("default", "idempotent", "never")
+
+TransportFailure: TypeAlias = Literal["not_sent", "not_written", "no_answer", "answer_cut"]
+"""Where a request without a usable answer failed, which says whether it may have run:
+
+* ``"not_sent"``: no connection was opened (connect error or timeout, pool timeout).
+* ``"not_written"``: the request could not be written in full (write error or timeout); a
+  server does not run half a request.
+* ``"no_answer"``: it was sent, and no answer came (read timeout, the connection dropped
+  before the first byte of the answer): the server may have run it.
+* ``"answer_cut"``: the answer's head arrived and its body was cut: the server ran it.
+"""
 
 # Gloo error codes that say the same request will fail again, whatever ``retryable`` says.
 # 2006: a reasoning model spent max_tokens thinking and returned nothing.
@@ -58,11 +80,13 @@ class RetryDecision:
 
     ``server_wait`` is the wait the server asked for, if it asked; when it exceeds the cap the
     decision is not to retry, and the error carries that wait so the caller can schedule it.
+    ``rate_limited``: the answer was a rate limit, so a retry draws on the rate-limit budget.
     """
 
     retry: bool
     delay: float = 0.0
     server_wait: float | None = None
+    rate_limited: bool = False
 
 
 def server_wait(headers: Mapping[str, str], now: float) -> float | None:
@@ -157,30 +181,49 @@ def decide(
     jitter: float,
     max_server_wait: float = MAX_RETRY_AFTER,
     policy: RetryPolicy = "default",
+    rate_limit_retries_done: int = 0,
+    max_rate_limit_retries: int | None = None,
 ) -> RetryDecision:
-    """Decide whether to retry an error answer and how long to wait first."""
+    """Decide whether to retry an error answer and how long to wait first.
+
+    A retryable 429 counts against ``rate_limit_retries_done`` / ``max_rate_limit_retries``
+    (None: the same budget as errors), anything else against ``retries_done`` /
+    ``max_retries``. The wait is the server's, but never shorter than the backoff.
+    """
     wait = server_wait(headers, now)
-    if policy == "never" or retries_done >= max_retries or not is_retryable_status(status, body):
-        return RetryDecision(retry=False, server_wait=wait)
+    rate_limited = status == 429 and max_rate_limit_retries is not None
+    done, budget = (
+        (rate_limit_retries_done, max_rate_limit_retries)
+        if rate_limited and max_rate_limit_retries is not None
+        else (retries_done, max_retries)
+    )
+    if policy == "never" or done >= budget or not is_retryable_status(status, body):
+        return RetryDecision(retry=False, server_wait=wait, rate_limited=rate_limited)
+    floor = backoff_delay(done, jitter)
     if wait is not None:
         if wait > max_server_wait:
-            return RetryDecision(retry=False, server_wait=wait)
-        return RetryDecision(retry=True, delay=wait, server_wait=wait)
-    return RetryDecision(retry=True, delay=backoff_delay(retries_done, jitter))
+            return RetryDecision(retry=False, server_wait=wait, rate_limited=rate_limited)
+        return RetryDecision(
+            retry=True, delay=max(wait, floor), server_wait=wait, rate_limited=rate_limited
+        )
+    return RetryDecision(retry=True, delay=floor, rate_limited=rate_limited)
 
 
 def retry_transport_error(
-    policy: RetryPolicy, *, retries_done: int, max_retries: int, nothing_sent: bool
+    policy: RetryPolicy, *, failure: TransportFailure, retry_read_errors: bool = False
 ) -> bool:
-    """Whether to retry after a transport error (no answer, or an answer cut short).
+    """Whether the policy allows a retry after a transport failure (the budget aside).
 
     Args:
         policy: the call's retry policy.
-        retries_done: retries made so far.
-        max_retries: the call's budget.
-        nothing_sent: the error proves the request never reached the server (the connection
-            could not be opened, or no pool slot was free).
+        failure: where the request failed (see `TransportFailure`).
+        retry_read_errors: the caller's opt-in to retry a ``"default"`` call that was sent
+            but not answered in full (it may have run, and be billed, twice).
     """
-    if retries_done >= max_retries:
+    if failure == "not_sent":
+        return True
+    if policy == "never":
         return False
-    return nothing_sent or policy != "never"
+    if policy == "idempotent" or failure == "not_written":
+        return True
+    return retry_read_errors

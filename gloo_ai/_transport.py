@@ -2,7 +2,10 @@
 
 Every call goes through `Transport.request` (API calls, with the call's body kind, auth and
 retry policy) or `Transport.send_token_request` (the token endpoint's own request, without
-auth); both share one retry loop, `Transport._send`, and the pure policy in `_retry.py`.
+auth); both share one retry loop, `Transport._send`, the pure policy in `_retry.py` and the
+call's one budget (`_budget.py`). One method per concern: `_attempt` sends one request and
+says where it failed, `_retry_failure` and `_retry_status` decide and wait, `_status_error`
+builds the error.
 """
 
 from __future__ import annotations
@@ -11,21 +14,39 @@ import json
 import logging
 import random
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
-from ._config import MAX_RETRY_AFTER, Clock, NotGiven, RequestOptions, RetryPolicy
-from ._error_bodies import decode_body, request_id_of
+from ._budget import CURRENT_CALL, CallBudget, tighter_timeout
+from ._config import (
+    DEFAULT_MAX_RATE_LIMIT_RETRIES,
+    MAX_RETRY_AFTER,
+    Clock,
+    NotGiven,
+    RequestOptions,
+    RetryPolicy,
+)
+from ._error_bodies import request_id_of
 from ._exceptions import (
-    APIConnectionError,
-    APITimeoutError,
     InvalidArgumentError,
     make_status_error,
 )
 from ._multipart import MultipartBody
 from ._pool import HttpState
-from ._retry import backoff_delay, decide, retry_transport_error
+from ._retry import (
+    backoff_delay,
+    decide,
+    retry_transport_error,
+    server_wait,
+)
+from ._transport_errors import (
+    Failed,
+    body_of,
+    failure_before_answer,
+    read_error_note,
+    transport_error,
+)
 
 __all__ = ["NO_BODY", "HttpState", "Transport"]
 
@@ -34,8 +55,7 @@ log = logging.getLogger("gloo_ai")
 NO_BODY: Any = None
 """The body of a call that sends none (GET, most DELETEs)."""
 
-# Transport errors that prove the request never reached the server.
-_NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_V = TypeVar("_V")
 
 
 class Transport:
@@ -45,7 +65,10 @@ class Transport:
         state: the shared pool and auth flow.
         base_url: prefix of every relative path.
         timeout: the default timeout of a call.
-        max_retries: the default number of retries of a call.
+        max_retries: the default number of retries of errors of a call.
+        max_rate_limit_retries: the default number of retries of rate limits (429) of a call.
+        retry_read_errors: whether a ``"default"`` call is retried after it was sent but not
+            answered in full (a read timeout, a dropped connection); see `gloo_ai._retry`.
         headers: headers sent with every call (``User-Agent`` and the user's defaults).
         clock: where retries sleep and read the time.
     """
@@ -57,6 +80,8 @@ class Transport:
         base_url: str,
         timeout: float | httpx.Timeout | None,
         max_retries: int,
+        max_rate_limit_retries: int = DEFAULT_MAX_RATE_LIMIT_RETRIES,
+        retry_read_errors: bool = False,
         headers: Mapping[str, str],
         clock: Clock,
     ) -> None:
@@ -64,10 +89,27 @@ class Transport:
         self.base_url = base_url
         self.timeout = timeout
         self.max_retries = max_retries
+        self.max_rate_limit_retries = max_rate_limit_retries
+        self.retry_read_errors = retry_read_errors
         self.headers = dict(headers)
         self.clock = clock
         self._timeout_ext = _timeout_extension(timeout)
         self._random = random.Random()
+
+    def copy(self, **changes: Any) -> Transport:
+        """A transport on the same pool and auth flow with other defaults (``with_options``):
+        any of ``timeout``, ``max_retries``, ``max_rate_limit_retries``, ``retry_read_errors``,
+        ``headers``, already checked."""
+        settings: dict[str, Any] = {
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "max_rate_limit_retries": self.max_rate_limit_retries,
+            "retry_read_errors": self.retry_read_errors,
+            "headers": self.headers,
+            "clock": self.clock,
+        }
+        return Transport(self.state, **{**settings, **changes})
 
     def build_request(
         self,
@@ -110,7 +152,11 @@ class Transport:
     async def request(
         self, method: str, path: str, *, body: object | None, options: RequestOptions
     ) -> httpx.Response:
-        """Send a call with retries; return a 2xx response (unread if ``options.stream``)."""
+        """Send a call with retries; return a 2xx response (unread if ``options.stream``).
+
+        The call gets one `CallBudget` (its retries of errors and of rate limits, its one 401
+        replay, its timeout), shared with the token request it may wait for.
+        """
         encoded = None
         policy = options.retry
         if isinstance(body, MultipartBody):
@@ -118,25 +164,54 @@ class Transport:
                 policy = "never"  # a one-shot stream cannot be sent twice
         elif body is not None:
             encoded = encode_json(body)
-        max_retries = (
-            self.max_retries if isinstance(options.max_retries, NotGiven) else options.max_retries
+        budget = CallBudget(
+            _given(options.max_retries, self.max_retries),
+            _given(options.max_rate_limit_retries, self.max_rate_limit_retries),
+            timeout=self._timeout_ext
+            if isinstance(options.timeout, NotGiven)
+            else _timeout_extension(options.timeout),
         )
-        return await self._send(
-            lambda: self.build_request(method, path, body=body, options=options, encoded=encoded),
-            auth=self.state.auth if options.auth else None,
-            stream=options.stream,
-            policy=policy,
-            max_retries=max_retries,
-        )
+        current = CURRENT_CALL.set(budget)
+        try:
+            return await self._send(
+                lambda: self.build_request(
+                    method, path, body=body, options=options, encoded=encoded
+                ),
+                auth=self.state.auth if options.auth else None,
+                stream=options.stream,
+                policy=policy,
+                budget=budget,
+                retry_read_errors=_given(options.retry_read_errors, self.retry_read_errors),
+            )
+        finally:
+            CURRENT_CALL.reset(current)
 
     async def send_token_request(self, build: Callable[[], httpx.Request]) -> httpx.Response:
         """Send the token endpoint's request (built anew per attempt) without auth.
 
-        Retried like any call; returns the read 2xx response, or raises the status's error,
-        `APITimeoutError` or `APIConnectionError`.
+        Repeating a token request is harmless, so every failure is retried, from the budget
+        of the call that waits for the token (or, with no call, a budget of its own); the
+        call's timeout bounds it too. Returns the read 2xx response, or raises the status's
+        error, `APITimeoutError` or `APIConnectionError`.
         """
+        budget = CURRENT_CALL.get()
+        if budget is None:  # refresh ahead, or the CLI: no call around it
+            budget = CallBudget(self.max_retries, self.max_rate_limit_retries)
+
+        def bounded() -> httpx.Request:
+            request = build()
+            request.extensions["timeout"] = tighter_timeout(
+                request.extensions.get("timeout", self._timeout_ext), budget.timeout
+            )
+            return request
+
         return await self._send(
-            build, auth=None, stream=False, policy="default", max_retries=self.max_retries
+            bounded,
+            auth=None,
+            stream=False,
+            policy="idempotent",
+            budget=budget,
+            retry_read_errors=True,
         )
 
     async def _send(
@@ -146,81 +221,126 @@ class Transport:
         auth: httpx.Auth | None,
         stream: bool,
         policy: RetryPolicy,
-        max_retries: int,
+        budget: CallBudget,
+        retry_read_errors: bool,
     ) -> httpx.Response:
-        retries_done = 0
+        attempts = 0
         while True:
             request = build()
-            method = request.method
+            attempts += 1
             try:
-                response = await self.state.http().send(request, auth=auth, stream=stream)
-            except httpx.TransportError as exc:
-                if retry_transport_error(
-                    policy,
-                    retries_done=retries_done,
-                    max_retries=max_retries,
-                    nothing_sent=isinstance(exc, _NOTHING_SENT),
-                ):
-                    delay = backoff_delay(retries_done, self._random.random())
-                    log.info(
-                        "Retrying %s %s in %.2f s after %s",
-                        method,
-                        request.url,
-                        delay,
-                        type(exc).__name__,
-                    )
-                    await self.clock.sleep(delay)
-                    retries_done += 1
+                response = await self._attempt(request, auth=auth, stream=stream)
+            except Failed as failed:
+                if await self._retry_failure(failed, policy, budget, retry_read_errors):
                     continue
-                raise _transport_error(exc, request, retries_done + 1) from exc
-
+                raise transport_error(
+                    failed.error, request, attempts, note=read_error_note(failed, policy)
+                ) from failed.error
             log.debug(
                 "%s %s -> %d (request id %s)",
-                method,
+                request.method,
                 request.url,
                 response.status_code,
                 request_id_of(response.headers),
             )
             if response.is_success:
                 return response
-            try:
-                if stream:
-                    await response.aread()
-            except httpx.TransportError:
-                pass  # the status alone decides below
-            finally:
-                await response.aclose()
-            body_seen = decode_body(response) if _has_body(response) else None
-            decision = decide(
-                status=response.status_code,
-                headers=response.headers,
-                body=body_seen,
-                retries_done=retries_done,
-                max_retries=max_retries,
-                now=self.clock.time(),
-                jitter=self._random.random(),
-                policy=policy,
-            )
-            if decision.retry:
-                log.info(
-                    "Retrying %s %s in %.2f s after HTTP %d",
-                    method,
-                    request.url,
-                    decision.delay,
-                    response.status_code,
-                )
-                await self.clock.sleep(decision.delay)
-                retries_done += 1
+            if await self._retry_status(response, policy, budget):
                 continue
-            note = ""
-            if decision.server_wait is not None and decision.server_wait > MAX_RETRY_AFTER:
-                note = (
-                    f"The server asked to wait {decision.server_wait:.0f} s, longer than the "
-                    f"{MAX_RETRY_AFTER:.0f} s this client waits by itself: retry after that."
-                )
-            raise make_status_error(
-                response, body=body_seen, retry_after=decision.server_wait, note=note
+            raise await self._status_error(response)
+
+    async def _attempt(
+        self, request: httpx.Request, *, auth: httpx.Auth | None, stream: bool
+    ) -> httpx.Response:
+        """One request; its body read unless streamed (an error answer's body always is).
+
+        Raises `Failed`, which says whether the failure came before or after the answer's
+        head (what decides whether the request may have run).
+        """
+        try:
+            response = await self.state.http().send(request, auth=auth, stream=True)
+        except httpx.TransportError as exc:
+            raise Failed(exc, failure_before_answer(exc), request) from exc
+        if stream and response.is_success:
+            return response
+        try:
+            await response.aread()
+        except httpx.TransportError as exc:
+            if response.is_success:
+                raise Failed(exc, "answer_cut", request) from exc
+            # An error answer cut short: its status alone decides below.
+        finally:
+            await response.aclose()
+        return response
+
+    async def _retry_failure(
+        self, failed: Failed, policy: RetryPolicy, budget: CallBudget, retry_read_errors: bool
+    ) -> bool:
+        """Whether a transport failure is retried (after the backoff, slept here)."""
+        if not retry_transport_error(
+            policy, failure=failed.failure, retry_read_errors=retry_read_errors
+        ):
+            return False
+        done = budget.retries
+        if not budget.take_retry():
+            return False
+        delay = backoff_delay(done, self._random.random())
+        log.info(
+            "Retrying %s %s in %.2f s after %s",
+            failed.request.method,
+            failed.request.url,
+            delay,
+            type(failed.error).__name__,
+        )
+        await self.clock.sleep(delay)
+        return True
+
+    async def _retry_status(
+        self, response: httpx.Response, policy: RetryPolicy, budget: CallBudget
+    ) -> bool:
+        """Whether an error answer is retried (after the server's wait or the backoff)."""
+        decision = decide(
+            status=response.status_code,
+            headers=response.headers,
+            body=body_of(response),
+            retries_done=budget.retries,
+            max_retries=budget.max_retries,
+            rate_limit_retries_done=budget.rate_limit_retries,
+            max_rate_limit_retries=budget.max_rate_limit_retries,
+            now=self.clock.time(),
+            jitter=self._random.random(),
+            policy=policy,
+        )
+        if not decision.retry:
+            return False
+        if decision.rate_limited:
+            budget.take_rate_limit_retry()
+        else:
+            budget.take_retry()
+        log.info(
+            "Retrying %s %s in %.2f s after HTTP %d",
+            response.request.method,
+            response.request.url,
+            decision.delay,
+            response.status_code,
+        )
+        await self.clock.sleep(decision.delay)
+        return True
+
+    async def _status_error(self, response: httpx.Response) -> Exception:
+        """The error for an answer that is not retried (or has no retries left)."""
+        wait = server_wait(response.headers, self.clock.time())
+        note = ""
+        if wait is not None and wait > MAX_RETRY_AFTER:
+            note = (
+                f"The server asked to wait {wait:.0f} s, longer than the "
+                f"{MAX_RETRY_AFTER:.0f} s this client waits by itself: retry after that."
             )
+        return make_status_error(response, body=body_of(response), retry_after=wait, note=note)
+
+
+def _given(value: _V | NotGiven, default: _V) -> _V:
+    return default if isinstance(value, NotGiven) else value
 
 
 def encode_json(body: object) -> bytes:
@@ -229,31 +349,6 @@ def encode_json(body: object) -> bytes:
         return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(f"The request body cannot be sent as JSON: {exc}") from None
-
-
-def _transport_error(
-    exc: httpx.TransportError, request: httpx.Request, attempts: int
-) -> APIConnectionError:
-    method, url = request.method, request.url
-    if isinstance(exc, httpx.TimeoutException):
-        return APITimeoutError(
-            f"{method} {url} timed out after {attempts} attempt(s). "
-            "Slow (reasoning) models may need a larger timeout=.",
-            request=request,
-        )
-    return APIConnectionError(
-        f"{method} {url} failed after {attempts} attempt(s): "
-        f"{type(exc).__name__}. Check the network and the base URL.",
-        request=request,
-    )
-
-
-def _has_body(response: httpx.Response) -> bool:
-    try:
-        response.content  # noqa: B018 - raises if the body was not read
-    except httpx.ResponseNotRead:
-        return False
-    return True
 
 
 def _timeout_extension(timeout: float | httpx.Timeout | None) -> dict[str, Any]:

@@ -38,6 +38,8 @@ class CallArgs(TypedDict, total=False):
     extra_headers: Mapping[str, str]
     timeout: float | httpx.Timeout | NotGiven | None
     max_retries: int | NotGiven
+    max_rate_limit_retries: int | NotGiven
+    retry_read_errors: bool | NotGiven
 
 
 _T = TypeVar("_T")
@@ -178,6 +180,8 @@ class GenericVerbs:
         extra_headers: Mapping[str, str] | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
+        max_rate_limit_retries: int | NotGiven = NOT_GIVEN,
+        retry_read_errors: bool | NotGiven = NOT_GIVEN,
     ) -> Any:
         where = f"client.{method.lower()}()"
         if body is not None and files is not None:
@@ -196,6 +200,8 @@ class GenericVerbs:
             extra_headers=extra_headers,
             timeout=timeout,
             max_retries=max_retries,
+            max_rate_limit_retries=max_rate_limit_retries,
+            retry_read_errors=retry_read_errors,
             query=query,
             auth=auth,
             retry=retry or default_retry,

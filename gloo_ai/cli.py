@@ -1,8 +1,10 @@
 """The ``gloo`` command: chat, list the models, print a token, upload files, run the emulator.
 
 Exit codes: 0 success; 2 usage errors and missing credentials; 3 authentication failures;
-4 other API or connection errors; 5 an uploaded item FAILED processing; 130 when
-interrupted (Ctrl-C). Errors print one line; add
+4 other API or connection errors; 5 an uploaded item FAILED processing; 6 the emulator
+cannot start (port taken, uvicorn missing); 130 when interrupted (Ctrl-C); 141 when the
+reader of the output went away (``gloo chat ... | head``), quietly, as SIGPIPE would.
+Errors print one line, in the command's words (flags, not Python arguments); add
 ``--debug`` for the traceback.
 """
 
@@ -10,11 +12,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
+from ._cli_emulator import EXIT_UNAVAILABLE, add_emulator_parser, run_emulator
+from ._cli_term import Spinner
 from ._cli_upload import add_upload_parser
 from ._exceptions import AuthenticationError, ConfigurationError, GlooError, InvalidArgumentError
 from ._version import __version__
@@ -28,6 +34,8 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_PIPE",
+    "EXIT_UNAVAILABLE",
     "EXIT_USAGE",
     "main",
 ]
@@ -38,6 +46,22 @@ EXIT_AUTH = 3
 EXIT_API = 4
 EXIT_FAILED = 5
 EXIT_INTERRUPTED = 130
+EXIT_PIPE = 141
+
+# Python names in the SDK's messages, as the flags of ``gloo chat`` spell them.
+_FLAG_WORDS = {
+    "chat.completions.create": "gloo chat",
+    "max_tokens": "--max-tokens",
+    "model_family": "--model-family",
+    "temperature": "--temperature",
+    "tradition": "--tradition",
+    "timeout": "--timeout",
+    "model": "--model",
+    "base_url": "--base-url",
+}
+_FLAG_PATTERN = re.compile(
+    r"(?<![\w.-])(" + "|".join(re.escape(w) for w in _FLAG_WORDS) + r")(?![\w-])"
+)
 
 _TRADITIONS = ("evangelical", "catholic", "mainline", "not_faith_specific")
 
@@ -68,6 +92,12 @@ def _common(*, in_command: bool) -> _Parser:
     common.add_argument(
         "--base-url", help="the API's URL (default: GLOO_BASE_URL or Gloo's)", **defaults
     )
+    common.add_argument(
+        "--allow-http",
+        action="store_true",
+        help="allow a plain http:// base URL to another machine (credentials in the clear)",
+        **defaults,
+    )
     common.add_argument("--timeout", type=float, help="seconds to wait for an answer", **defaults)
     return common
 
@@ -79,7 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="gloo",
         description="Talk to the Gloo AI API from the command line.",
         epilog="Exit codes: 0 ok, 2 usage or missing credentials, 3 authentication failed, "
-        "4 other API or connection error, 5 an uploaded item failed, 130 interrupted.",
+        "4 other API or connection error, 5 an uploaded item failed, 6 the emulator cannot "
+        "start, 130 interrupted.",
         parents=[_common(in_command=False)],
     )
     parser.add_argument("--version", action="version", version=f"gloo-ai {__version__}")
@@ -130,16 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_upload_parser(commands, common)
 
-    emulator = commands.add_parser(
-        "emulator", parents=[common], help="serve the Gloo API emulator over HTTP"
-    )
-    emulator.add_argument("--port", type=int, default=8000, help="the port (default 8000)")
-    emulator.add_argument("--host", default="127.0.0.1", help="the address (default 127.0.0.1)")
-    emulator.add_argument(
-        "--allow-non-loopback",
-        action="store_true",
-        help="allow binding to an address other than loopback",
-    )
+    add_emulator_parser(commands)
     return parser
 
 
@@ -155,10 +177,12 @@ def _make_client(args: argparse.Namespace) -> AsyncGloo:
         return GlooEmulator().client(**options)
     if args.base_url:
         options["base_url"] = args.base_url
+    if getattr(args, "allow_http", False):
+        options["allow_http"] = True
     return AsyncGloo(**options)
 
 
-async def _chat(args: argparse.Namespace, out: TextIO) -> None:
+async def _chat(args: argparse.Namespace, out: TextIO, err: TextIO) -> None:
     messages: list[dict[str, str]] = []
     if args.system:
         messages.append({"role": "system", "content": args.system})
@@ -170,7 +194,8 @@ async def _chat(args: argparse.Namespace, out: TextIO) -> None:
             params[name] = value
     async with _make_client(args) as client:
         if not args.stream:
-            completion = await client.chat.completions.create(**params)
+            async with Spinner(err, "waiting for the answer"):
+                completion = await client.chat.completions.create(**params)
             if args.json:
                 out.write(completion.model_dump_json(exclude_unset=True) + "\n")
                 return
@@ -178,19 +203,25 @@ async def _chat(args: argparse.Namespace, out: TextIO) -> None:
             text = (message.content or message.refusal or "") if message else ""
             out.write(text + "\n")
             return
-        stream = await client.chat.completions.create(
-            **params, stream=True, stream_options={"include_usage": True}
-        )
-        async with stream:
-            async for chunk in stream:
-                if args.json:
-                    out.write(chunk.model_dump_json(exclude_unset=True) + "\n")
-                elif chunk.choices:
-                    delta = chunk.choices[0].delta
-                    out.write(delta.content or delta.refusal or "")
-                out.flush()
+        async with Spinner(err) as spinner:
+            stream = await client.chat.completions.create(
+                **params, stream=True, stream_options={"include_usage": True}
+            )
+            async with stream:
+                async for chunk in stream:
+                    spinner.stop()
+                    _write_chunk(chunk, args, out)
         if not args.json:
             out.write("\n")
+
+
+def _write_chunk(chunk: Any, args: argparse.Namespace, out: TextIO) -> None:
+    if args.json:
+        out.write(chunk.model_dump_json(exclude_unset=True) + "\n")
+    elif chunk.choices:
+        delta = chunk.choices[0].delta
+        out.write(delta.content or delta.refusal or "")
+    out.flush()
 
 
 async def _models(args: argparse.Namespace, out: TextIO) -> None:
@@ -248,43 +279,56 @@ async def _token(args: argparse.Namespace, out: TextIO) -> None:
     out.write(token + "\n")
 
 
-def _serve(args: argparse.Namespace) -> None:
-    from .testing import serve
-
-    print(
-        f"Serving the Gloo API emulator on http://{args.host}:{args.port} "
-        f"(client id {_emulator_default('DEFAULT_CLIENT_ID')!r}, secret "
-        f"{_emulator_default('DEFAULT_CLIENT_SECRET')!r}, API key "
-        f"{_emulator_default('DEFAULT_API_KEY')!r}). Ctrl-C stops it.",
-        file=sys.stderr,
-    )
-    serve(host=args.host, port=args.port, allow_non_loopback=args.allow_non_loopback)
+def _cli_words(message: str, args: argparse.Namespace) -> str:
+    """The SDK's ``message`` with Python argument names spelled as ``gloo chat``'s flags."""
+    if getattr(args, "command", None) != "chat":
+        return message
+    return _FLAG_PATTERN.sub(lambda m: _FLAG_WORDS[m.group(1)], message)
 
 
-def _emulator_default(name: str) -> str:
-    from .testing import GlooEmulator
-
-    return str(getattr(GlooEmulator, name))
-
-
-def _fail(code: int, message: str, args: argparse.Namespace, exc: BaseException) -> int:
+def _fail(
+    code: int, message: str, args: argparse.Namespace, exc: BaseException, err: TextIO
+) -> int:
     if getattr(args, "debug", False):
-        traceback.print_exception(exc)
-    print(f"gloo: error: {message}", file=sys.stderr)
+        traceback.print_exception(exc, file=err)
+    print(f"gloo: error: {_cli_words(message, args)}", file=err)
     return code
 
 
-def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int:
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; an unknown option is reported with its command's usage."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        where = commands.choices.get(args.command) if args.command else None
+        (where or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
+def _quiet_pipe() -> int:
+    """The reader of stdout went away: send the rest to /dev/null and exit as SIGPIPE would."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    return EXIT_PIPE
+
+
+def main(
+    argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
     """Run the ``gloo`` command with ``argv`` (default: ``sys.argv[1:]``); return its exit code."""
     out = out or sys.stdout
+    err = err or sys.stderr
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _parse(parser, argv)
     if args.command is None:
-        parser.print_help(sys.stderr)
+        parser.print_help(err)
         return EXIT_USAGE
     try:
         if args.command == "chat":
-            asyncio.run(_chat(args, out))
+            asyncio.run(_chat(args, out, err))
         elif args.command == "models":
             asyncio.run(_models(args, out))
         elif args.command == "token":
@@ -292,26 +336,37 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         elif args.command == "upload":
             from ._cli_upload import upload
 
-            if not asyncio.run(upload(_make_client(args), args, out, sys.stderr)):
+            if not asyncio.run(upload(_make_client(args), args, out, err)):
                 return EXIT_FAILED
         elif args.command == "emulator":
-            _serve(args)
+            run_emulator(args, out, err)
+    except BrokenPipeError:
+        return _quiet_pipe()
     except KeyboardInterrupt:
-        out.write("\n")
-        out.flush()
-        print("gloo: interrupted", file=sys.stderr)
+        try:
+            out.write("\n")
+            out.flush()
+        except (BrokenPipeError, ValueError):
+            return _quiet_pipe()
+        print("gloo: interrupted", file=err)
         return EXIT_INTERRUPTED
     except ConfigurationError as exc:
         message = str(exc)
+        if args.command == "emulator" and isinstance(exc, (OSError, ImportError)):
+            return _fail(EXIT_UNAVAILABLE, message, args, exc, err)
         if "credentials" in message.lower():
             message = f"{message} Or add --emulator to use the built-in emulator."
-        return _fail(EXIT_USAGE, message, args, exc)
+        return _fail(EXIT_USAGE, message, args, exc, err)
     except InvalidArgumentError as exc:
-        return _fail(EXIT_USAGE, str(exc), args, exc)
+        return _fail(EXIT_USAGE, str(exc), args, exc, err)
     except AuthenticationError as exc:
-        return _fail(EXIT_AUTH, str(exc), args, exc)
+        return _fail(EXIT_AUTH, str(exc), args, exc, err)
     except GlooError as exc:
-        return _fail(EXIT_API, str(exc), args, exc)
+        return _fail(EXIT_API, str(exc), args, exc, err)
+    try:
+        out.flush()
+    except BrokenPipeError:
+        return _quiet_pipe()
     return EXIT_OK
 
 

@@ -17,6 +17,8 @@ GLOO_ENV = (
     "GLOO_AI_API_KEY",
     "GLOO_BASE_URL",
     "GLOO_AI_BASE_URL",
+    "GLOO_SURFACE",
+    "GLOO_AI_SURFACE",
 )
 
 BASE_URL = "https://platform.ai.gloo.com"

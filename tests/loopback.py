@@ -26,7 +26,9 @@ class Reply:
     ``chunks`` sends the body in pieces with chunked transfer encoding; ``drop_after`` closes
     the connection after that many chunks (or, without chunks, after half the body) without
     finishing the body; ``hold_open`` sends the chunks but neither ends the body nor closes
-    the connection: the server waits until the client closes it.
+    the connection: the server waits until the client closes it. ``no_answer`` sends nothing
+    at all after reading the request: ``"close"`` closes the connection, ``"stall"`` waits
+    until the client closes it (a read timeout on the client's side).
     """
 
     status: int = 200
@@ -35,6 +37,7 @@ class Reply:
     chunks: list[bytes | str] | None = None
     drop_after: int | None = None
     hold_open: bool = False
+    no_answer: str | None = None  # "close" or "stall"
 
     def payload(self) -> bytes:
         if isinstance(self.body, (dict, list)):
@@ -103,6 +106,12 @@ class _Handler(socketserver.BaseRequestHandler):
             reader.close()
 
     def _send(self, sock: socket.socket, reply: Reply) -> bool:
+        if reply.no_answer == "stall":
+            _wait_for_client_close(sock)
+            return False
+        if reply.no_answer == "close":
+            _hard_close(sock)
+            return False
         reason = _REASONS.get(reply.status, "Status")
         head = [f"HTTP/1.1 {reply.status} {reason}"]
         headers = {"content-type": "application/json", **reply.headers}

@@ -21,7 +21,6 @@ import pytest
 import respx
 
 from gloo_ai import (
-    APIResponseValidationError,
     AsyncGloo,
     AuthenticationError,
     TokenExchangeError,
@@ -587,7 +586,7 @@ async def test_token_endpoint_5xx_retries_are_counted_by_the_one_retry_loop(
     ],
     ids=["missing", "empty", "null", "number", "list", "not-json"],
 )
-async def test_token_response_without_access_token_raises_validation_error(
+async def test_token_response_without_access_token_raises_token_exchange_error(
     clock: FakeClock, body: object
 ) -> None:
     reply = (
@@ -597,7 +596,7 @@ async def test_token_response_without_access_token_raises_validation_error(
         token_route = mock.post(TOKEN_URL).mock(return_value=reply)
         v2 = mock.post(V2_URL).respond(200, json=completion_json())
         async with client_for(clock) as client:
-            with pytest.raises(APIResponseValidationError) as info:
+            with pytest.raises(TokenExchangeError) as info:
                 await create(client)
     assert "LEAKED-body-value-42" not in str(info.value)
     assert "LEAKED-body-value-42" not in repr(info.value)

@@ -28,11 +28,23 @@ from gloo_ai.types.chat import (
     CompletionRunToolsKwargs,
     CompletionV1CreateKwargs,
 )
+from gloo_ai.types.chat.grounded_create_params import (
+    GroundedCompletionCreateKwargs,
+    GroundedCompletionCreateParams,
+)
 from gloo_ai.types.chat.params import CompletionCreateParams, CompletionV1CreateParams
 from tests.conftest import CLIENT_ID, CLIENT_SECRET, TOKEN_URL, V1_URL, V2_URL, completion_json
 
 MESSAGES = [{"role": "user", "content": "What is grace?"}]
-CALL_OPTIONS = {"extra_headers", "extra_query", "extra_body", "timeout", "max_retries"}
+CALL_OPTIONS = {
+    "extra_headers",
+    "extra_query",
+    "extra_body",
+    "timeout",
+    "max_retries",
+    "max_rate_limit_retries",
+    "retry_read_errors",
+}
 
 
 class Verse(BaseModel):
@@ -99,8 +111,8 @@ def test_without_a_close_match_the_allowed_names_are_listed() -> None:
         check_arguments("f", {"messages": [], "zzz": 1}, _Spec)
     assert str(info.value) == (
         "f() got an unexpected argument 'zzz'. It takes: extra_body, extra_headers, "
-        "extra_query, max_retries, max_tokens, messages, model, temperature, timeout, "
-        "tool_choice, tools."
+        "extra_query, max_rate_limit_retries, max_retries, max_tokens, messages, model, "
+        "retry_read_errors, temperature, timeout, tool_choice, tools."
     )
 
 
@@ -140,16 +152,21 @@ def test_split_call_options() -> None:
         (CompletionParseKwargs, CompletionCreateParams, {"response_format"}),
         (CompletionRunToolsKwargs, CompletionCreateParams, {"tools"}),
         (CompletionV1CreateKwargs, CompletionV1CreateParams, set()),
+        (GroundedCompletionCreateKwargs, GroundedCompletionCreateParams, {"response_format"}),
     ],
 )
 def test_each_family_declares_the_request_model_s_fields(
     spec: Any, model: type[BaseModel], left_out: set[str]
 ) -> None:
     """The TypedDicts (what mypy and the run-time check allow) and the request models (what
-    validates the values) list the same fields, but ``stream`` (its own parameter)."""
+    validates the values) list the same fields, but ``stream`` (its own parameter) and, on
+    v2, ``surface`` (which picks the path, and is not sent)."""
     assert spec.__required_keys__ == {"messages"}
     names = spec.__required_keys__ | spec.__optional_keys__
-    assert names == (set(model.model_fields) - {"stream"} - left_out) | CALL_OPTIONS
+    sent_elsewhere = {"surface"} if spec is not CompletionV1CreateKwargs else set()
+    assert (
+        names == (set(model.model_fields) - {"stream"} - left_out) | CALL_OPTIONS | sent_elsewhere
+    )
 
 
 # ------------------------------------------------------------------ each method, misspelt

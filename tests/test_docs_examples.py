@@ -1,4 +1,5 @@
-"""The examples of docs/models.md, docs/search.md and docs/chat-api.md run against the
+"""The examples of docs/models.md, docs/search.md, docs/chat-api.md, docs/grounded.md,
+docs/responses.md and docs/embeddings.md run against the
 emulator: every ``python`` block of a page, in order, in one namespace, with top-level
 ``await``, and ``AsyncGloo()`` pointed at an emulator on a loopback port."""
 
@@ -52,7 +53,10 @@ def run_page(page: str, monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[str,
     return out.getvalue(), list(caught)
 
 
-@pytest.mark.parametrize("page", ["models.md", "search.md", "chat-api.md"])
+@pytest.mark.parametrize(
+    "page",
+    ["models.md", "search.md", "chat-api.md", "grounded.md", "responses.md", "embeddings.md"],
+)
 def test_the_page_has_examples(page: str) -> None:
     assert len(python_blocks(page)) >= 2
 
@@ -88,3 +92,54 @@ def test_chat_api_page_runs(
     assert "From a general Christian perspective" in printed  # the recommended way
     assert caught == []  # the page silences the deprecation warnings it expects
     assert emulator.chats.chats
+
+
+def test_grounded_page_runs(
+    server: tuple[GlooEmulator, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator, url = server
+    before = {path: emulator.counts[path] for path in GROUNDED}
+    printed, caught = run_page("grounded.md", monkeypatch, url)
+    assert "Drawing on 2 sources from GlooGrounded (Finding Bible; " in printed
+    assert "grounded: True" in printed
+    assert "Finding Bible https://content.gloo-emulator.invalid/gloogrounded/bible" in printed
+    assert "refused: chat.grounded.create: messages is empty" in printed
+    assert "sources: ['Finding Hope', 'Grief and the Christian Life']" in printed
+    assert "2 citations;" in printed
+    assert caught == []
+    assert [emulator.counts[path] - before[path] for path in GROUNDED] == [2, 1]
+
+
+GROUNDED = ("/ai/v2/chat/completions/grounded", "/ai/v2/grounded/chat/completions")
+
+
+def test_responses_page_runs(
+    server: tuple[GlooEmulator, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator, url = server
+    before = emulator.counts["/ai/v1/responses"], emulator.counts["/ai/v2/guarded/responses"]
+    printed, caught = run_page("responses.md", monkeypatch, url)
+    assert "From a general Christian perspective" in printed
+    assert "From a Catholic perspective" in printed
+    assert 'using the result of get_weather: "Sunny in' in printed
+    assert "response.output_text.delta" not in printed  # the deltas were printed as text
+    assert " completed " in printed
+    assert "blocked: True" in printed
+    assert "responses has no 'direct' surface" in printed
+    assert caught == []
+    after = emulator.counts["/ai/v1/responses"], emulator.counts["/ai/v2/guarded/responses"]
+    assert "PNG: True" in printed
+    assert (after[0] - before[0], after[1] - before[1]) == (7, 1)  # direct sent nothing
+
+
+def test_embeddings_page_runs(
+    server: tuple[GlooEmulator, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    emulator, url = server
+    printed, caught = run_page("embeddings.md", monkeypatch, url)
+    assert "0 768" in printed
+    assert "gloo-baai-bge-base-en-v1.5" in printed
+    closer, farther = printed.strip().splitlines()[-1].split(" > ")
+    assert float(closer) > float(farther)
+    assert caught == []
+    assert emulator.requests[-1].path == "/ai/v2/direct/embeddings"

@@ -635,19 +635,57 @@ async def test_tool_choice_auto_calls_a_tool_named_in_the_question(
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("choice", ["none", None])
-async def test_tool_choice_none_or_absent_answers_in_text(
-    emulator: GlooEmulator, choice: Any
-) -> None:
-    extra = {} if choice is None else {"tool_choice": choice}
+async def test_tool_choice_none_answers_in_text(emulator: GlooEmulator) -> None:
     async with emulator.client() as client:
         completion = await client.chat.completions.create(
             messages=[{"role": "user", "content": "get_weather in Denver"}],
             tools=[WEATHER_TOOL],
-            **extra,
+            tool_choice="none",
         )
     assert completion.choices[0].message.tool_calls is None
     assert completion.choices[0].message.content
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("question", "called"),
+    [
+        ("get_weather in Denver", True),  # the tool's name
+        ("What's the weather in Chicago?", True),  # a word of its name
+        ("Will it rain in Chicago?", False),  # neither: a text answer
+        ("Get me some joy", False),  # "get" is a verb, not a topic
+    ],
+)
+async def test_tools_without_tool_choice_follow_the_auto_rule(
+    emulator: GlooEmulator, question: str, called: bool
+) -> None:
+    async with emulator.client() as client:
+        completion = await client.chat.completions.create(
+            messages=[{"role": "user", "content": question}], tools=[WEATHER_TOOL]
+        )
+        auto = await client.chat.completions.create(
+            messages=[{"role": "user", "content": question}],
+            tools=[WEATHER_TOOL],
+            tool_choice="auto",
+        )
+    calls = completion.choices[0].message.tool_calls
+    assert (calls is not None) is called
+    assert (auto.choices[0].message.tool_calls is not None) is called
+    assert completion.choices[0].finish_reason == ("tool_calls" if called else "stop")
+
+
+@pytest.mark.asyncio
+async def test_an_unknown_model_id_is_a_400_naming_the_catalog(emulator: GlooEmulator) -> None:
+    async with emulator.client(max_retries=0) as client:
+        with pytest.raises(BadRequestError, match=r"Unknown model 'gloo-nope'.*platform/v2/models"):
+            await client.chat.completions.create(
+                messages=[{"role": "user", "content": "hi"}], model="gloo-nope"
+            )
+        emulator.models.append({"id": "gloo-nope", "family": "OpenAI"})
+        completion = await client.chat.completions.create(
+            messages=[{"role": "user", "content": "hi"}], model="gloo-nope"
+        )
+    assert completion.model == "gloo-nope"
 
 
 @pytest.mark.asyncio

@@ -220,7 +220,7 @@ async def test_rate_limit_then_success(
 async def test_rate_limit_every_attempt_raises(emulator: GlooEmulator, client: AsyncGloo) -> None:
     emulator.faults.rate_limit(V2, times=3)
     with pytest.raises(RateLimitError) as info:
-        await client.chat.completions.create(messages=MESSAGES)
+        await client.chat.completions.create(messages=MESSAGES, max_rate_limit_retries=2)
     assert info.value.code == "too_many_requests"
     assert info.value.retry_after == 1.0
     assert emulator.counts[V2] == 3
@@ -290,20 +290,25 @@ async def test_stream_error_on_a_plain_request_is_503(
 
 
 @pytest.mark.asyncio
-async def test_drop_mid_body_is_retried(emulator: GlooEmulator, client: AsyncGloo) -> None:
+async def test_drop_mid_body_is_retried_when_opted_in(
+    emulator: GlooEmulator, client: AsyncGloo
+) -> None:
     emulator.faults.drop(V2)
-    completion = await client.chat.completions.create(messages=MESSAGES)
+    completion = await client.chat.completions.create(messages=MESSAGES, retry_read_errors=True)
     assert completion.choices[0].message.content
     assert emulator.counts[V2] == 2
 
 
 @pytest.mark.asyncio
-async def test_drop_mid_stream_in_process_is_retried(
+async def test_drop_mid_stream_in_process_is_retried_when_opted_in(
     emulator: GlooEmulator, client: AsyncGloo
 ) -> None:
     """httpx.ASGITransport reads whole bodies, so an in-process drop fails the send itself."""
     emulator.faults.drop(V2, after_events=3)
-    chunks = await collect(await client.chat.completions.create(messages=MESSAGES, stream=True))
+    stream = await client.chat.completions.create(
+        messages=MESSAGES, stream=True, retry_read_errors=True
+    )
+    chunks = await collect(stream)
     assert chunks[-1].choices[0].finish_reason == "stop"
     assert emulator.counts[V2] == 2
 

@@ -111,12 +111,12 @@ async def test_drop_mid_stream_over_a_socket_raises_connection_error(
 
 
 @pytest.mark.asyncio
-async def test_drop_mid_body_over_a_socket_is_retried(
+async def test_drop_mid_body_over_a_socket_is_retried_when_opted_in(
     server: EmulatorServer, emulator: GlooEmulator
 ) -> None:
     emulator.faults.drop(V2)
     async with sdk(server) as client:
-        completion = await client.chat.completions.create(messages=MESSAGES)
+        completion = await client.chat.completions.create(messages=MESSAGES, retry_read_errors=True)
     assert completion.choices[0].message.content
     assert emulator.counts[V2] == 2
 

@@ -13,7 +13,16 @@ else:  # pragma: no cover - Python 3.10
     tomllib = pytest.importorskip("tomli")
 
 ROOT = Path(__file__).parent.parent
-COMPOSITION_ROOTS = {"_client", "__init__", "__main__", "cli", "_cli_upload", "pytest_plugin"}
+COMPOSITION_ROOTS = {
+    "_client",
+    "__init__",
+    "__main__",
+    "cli",
+    "_cli_emulator",
+    "_cli_upload",
+    "_sync",
+    "pytest_plugin",
+}
 
 
 def test_every_root_module_is_held_to_the_shared_core_contract() -> None:

@@ -270,6 +270,7 @@ async def test_usage_totals_count_create_stream_tools_retries_and_raw_responses(
     haiku = catalog.get(model)
     assert haiku is not None
     assert cost == haiku.estimated_cost(totals.as_usage())
+    emulator.models.append({"id": "gloo-unknown-model"})  # served, but not in `catalog`
     await client.chat.completions.create(model="gloo-unknown-model", messages=ASK)
     assert client.usage.estimated_cost(catalog) is None  # a model the catalog lacks
     client.usage.reset()

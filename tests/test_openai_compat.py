@@ -118,3 +118,85 @@ def test_an_error_answer_raises_openais_error(client: openai.OpenAI) -> None:
         client.chat.completions.create(
             model=MODEL, messages=MESSAGES, extra_body={"model_family": "anthropic"}
         )
+
+
+# -- the Responses API: /ai/v1/responses, parsed by openai's own Responses client ---------------
+
+RESPONSES_TOOL = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "Get the weather for a city",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    },
+}
+
+
+@pytest.fixture
+def responses_client(server: EmulatorServer) -> Iterator[openai.OpenAI]:
+    # openai's stream helper needs response.completed nested under "response", as Gloo's docs
+    # show; the live API (and the emulator by default) sends it flat, which the helper refuses.
+    emulator = server.emulator
+    emulator.responses_completed_shape = "nested"
+    with openai.OpenAI(
+        base_url=f"{server.url}/ai/v1", api_key=GlooEmulator.DEFAULT_API_KEY, max_retries=0
+    ) as c:
+        yield c
+    emulator.responses_completed_shape = "flat"
+
+
+def test_a_response_validates_strictly_in_openais_model(responses_client: openai.OpenAI) -> None:
+    raw = responses_client.responses.with_raw_response.create(model=MODEL, input="What is grace?")
+    response = openai.types.responses.Response.model_validate_json(raw.http_response.text)
+    assert response.status == "completed"
+    assert response.output_text
+    assert response.usage is not None
+    assert response.usage.total_tokens > 0
+    assert raw.parse().output_text == response.output_text
+
+
+def test_a_streamed_response_validates_event_by_event(responses_client: openai.OpenAI) -> None:
+    from pydantic import TypeAdapter
+
+    adapter: TypeAdapter[object] = TypeAdapter(openai.types.responses.ResponseStreamEvent)
+    whole = responses_client.responses.create(model=MODEL, input="What is grace?")
+    raw = responses_client.responses.with_raw_response.create(
+        model=MODEL, input="What is grace?", stream=True
+    )
+    events = [
+        adapter.validate_json(block.split("data: ", 1)[1])
+        for block in raw.http_response.read().decode().strip().split("\n\n")
+    ]
+    kinds = [getattr(event, "type", None) for event in events]
+    assert kinds[0] == "response.created"
+    assert kinds[-1] == "response.completed"
+    with responses_client.responses.stream(model=MODEL, input="What is grace?") as stream:
+        text = "".join(e.delta for e in stream if e.type == "response.output_text.delta")
+        final = stream.get_final_response()
+    assert text == whole.output_text == final.output_text
+
+
+def test_a_function_tool_call_parses_in_openais_models(responses_client: openai.OpenAI) -> None:
+    raw = responses_client.responses.with_raw_response.create(
+        model=MODEL,
+        input="What's the weather in Chicago?",
+        tools=[RESPONSES_TOOL],  # type: ignore[list-item]
+        tool_choice="required",
+    )
+    response = openai.types.responses.Response.model_validate_json(raw.http_response.text)
+    [call] = response.output
+    assert isinstance(call, openai.types.responses.ResponseFunctionToolCall)
+    assert call.name == "get_weather"
+    assert "city" in json.loads(call.arguments)
+    with responses_client.responses.stream(
+        model=MODEL,
+        input="What's the weather in Chicago?",
+        tools=[RESPONSES_TOOL],  # type: ignore[list-item]
+        tool_choice="required",
+    ) as stream:
+        final = stream.get_final_response()
+    [streamed] = final.output
+    assert isinstance(streamed, openai.types.responses.ResponseFunctionToolCall)
+    assert streamed.arguments == call.arguments

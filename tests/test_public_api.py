@@ -14,8 +14,10 @@ import pytest
 
 import gloo_ai
 import gloo_ai.types.chat
+import gloo_ai.types.embeddings
 import gloo_ai.types.ingestion
 import gloo_ai.types.items
+import gloo_ai.types.responses
 
 PACKAGE_DIR = Path(gloo_ai.__file__).parent
 
@@ -41,7 +43,11 @@ EXPECTED_ALL = [
     "FileContent",
     "FileInput",
     "FunctionTool",
+    "Gloo",
     "GlooError",
+    "GroundedChatCompletionStream",
+    "GroundedChatCompletionStreamManager",
+    "GroundedCompletionAccumulator",
     "IncompleteStreamError",
     "IngestionTimeoutError",
     "InternalServerError",
@@ -59,7 +65,10 @@ EXPECTED_ALL = [
     "PermissionDeniedError",
     "RateLimitError",
     "ResponseParseError",
+    "ResponseStream",
+    "ResponseStreamManager",
     "RetryPolicy",
+    "Surface",
     "Timeout",
     "TokenExchangeError",
     "TokenMetrics",
@@ -93,6 +102,8 @@ EXPECTED_CHAT_ALL = [
     "ChoiceDeltaToolCallFunction",
     "ChunkChoice",
     "ChunkEvent",
+    "Citation",
+    "CitationsEvent",
     "CompletionCreateKwargs",
     "CompletionParseKwargs",
     "CompletionRunToolsKwargs",
@@ -103,6 +114,10 @@ EXPECTED_CHAT_ALL = [
     "FinishReason",
     "Function",
     "FunctionDefinition",
+    "GroundedChatCompletion",
+    "GroundedChatCompletionChunk",
+    "GroundedChatCompletionStreamEvent",
+    "GroundedCompletionCreateKwargs",
     "ModelFamily",
     "NamedToolChoice",
     "ParsedChatCompletion",
@@ -321,3 +336,75 @@ def test_every_data_engine_type_is_importable_and_documented(module: ModuleType,
 def test_the_ingestion_timeout_is_a_gloo_error_and_a_timeout() -> None:
     assert issubclass(gloo_ai.IngestionTimeoutError, gloo_ai.GlooError)
     assert issubclass(gloo_ai.IngestionTimeoutError, TimeoutError)
+
+
+EXPECTED_RESPONSES_ALL = [
+    "Response",
+    "ResponseCompletedEvent",
+    "ResponseContent",
+    "ResponseContentPartAddedEvent",
+    "ResponseContentPartDoneEvent",
+    "ResponseCreateKwargs",
+    "ResponseCreateParams",
+    "ResponseCreatedEvent",
+    "ResponseError",
+    "ResponseFunctionCallArgumentsDeltaEvent",
+    "ResponseFunctionCallArgumentsDoneEvent",
+    "ResponseFunctionCallOutputParam",
+    "ResponseFunctionCallParam",
+    "ResponseFunctionToolCall",
+    "ResponseFunctionToolParam",
+    "ResponseImageGenerationCall",
+    "ResponseInProgressEvent",
+    "ResponseIncompleteEvent",
+    "ResponseInputImageParam",
+    "ResponseInputItemParam",
+    "ResponseInputMessageParam",
+    "ResponseInputTextParam",
+    "ResponseNamedToolChoice",
+    "ResponseOutputItem",
+    "ResponseOutputItemAddedEvent",
+    "ResponseOutputItemDoneEvent",
+    "ResponseOutputMessage",
+    "ResponseOutputRefusal",
+    "ResponseOutputText",
+    "ResponseOutputTextParam",
+    "ResponseReasoningItem",
+    "ResponseStreamEvent",
+    "ResponseTextDeltaEvent",
+    "ResponseTextDoneEvent",
+    "ResponseToolChoice",
+    "ResponseToolParam",
+    "ResponseUnknownContent",
+    "ResponseUnknownEvent",
+    "ResponseUnknownItem",
+    "ResponseUsage",
+]
+
+EXPECTED_EMBEDDINGS_ALL = [
+    "CreateEmbeddingResponse",
+    "DEFAULT_EMBEDDING_MODEL",
+    "Embedding",
+    "EmbeddingCreateKwargs",
+    "EmbeddingCreateParams",
+    "EmbeddingUsage",
+]
+
+_RESPONSES_TYPES = [(gloo_ai.types.responses, name) for name in EXPECTED_RESPONSES_ALL] + [
+    (gloo_ai.types.embeddings, name) for name in EXPECTED_EMBEDDINGS_ALL
+]
+
+
+def test_responses_and_embeddings_types_are_pinned() -> None:
+    assert sorted(gloo_ai.types.responses.__all__) == EXPECTED_RESPONSES_ALL
+    assert sorted(gloo_ai.types.embeddings.__all__) == EXPECTED_EMBEDDINGS_ALL
+
+
+@pytest.mark.parametrize(("module", "name"), _RESPONSES_TYPES)
+def test_every_responses_and_embeddings_type_is_importable_and_documented(
+    module: ModuleType, name: str
+) -> None:
+    namespace: dict[str, object] = {}
+    exec(f"from {module.__name__} import {name}", namespace)
+    assert namespace[name] is getattr(module, name)
+    assert documentation_of(module, name).strip(), f"{module.__name__}.{name} has no docstring"

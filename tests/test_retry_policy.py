@@ -354,9 +354,9 @@ def test_decide_honours_the_server_wait() -> None:
     assert decision == RetryDecision(retry=True, delay=3.0, server_wait=3.0)
 
 
-def test_decide_honours_a_zero_server_wait() -> None:
+def test_decide_keeps_the_backoff_floor_under_a_zero_server_wait() -> None:
     assert _decide(503, headers(retry_after="0")) == RetryDecision(
-        retry=True, delay=0.0, server_wait=0.0
+        retry=True, delay=0.5, server_wait=0.0
     )
 
 

@@ -17,7 +17,6 @@ import respx
 
 from gloo_ai import (
     APIConnectionError,
-    APIResponseValidationError,
     APITimeoutError,
     AsyncGloo,
     AuthenticationError,
@@ -298,12 +297,10 @@ SCENARIOS: list[Any] = [
     pytest.param(timeout, APITimeoutError, id="APITimeoutError"),
     pytest.param(
         token_200_without_access_token,
-        APIResponseValidationError,
-        id="APIResponseValidationError no access_token",
+        TokenExchangeError,
+        id="TokenExchangeError no access_token",
     ),
-    pytest.param(
-        token_200_not_json, APIResponseValidationError, id="APIResponseValidationError html"
-    ),
+    pytest.param(token_200_not_json, TokenExchangeError, id="TokenExchangeError html"),
     pytest.param(
         both_credentials_as_arguments, ConfigurationError, id="ConfigurationError arguments"
     ),

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import anyio.lowlevel
 
-from .._config import Clock
+from .._config import MIN_REFRESH_INTERVAL, Clock
 from .._tokens import Token
 from .._tokens import refresh_buffer as refresh_window
 
@@ -48,10 +48,12 @@ class Refreshable(Protocol):
 
 
 def ahead_delay(token: Token, now: float, buffer: float, jitter: float) -> float:
-    """Seconds to wait: 50% to 80% (``jitter`` in [0, 1)) of the time left before the window."""
+    """Seconds to wait: 50% to 80% (``jitter`` in [0, 1)) of the time left before the window,
+    but never less than `MIN_REFRESH_INTERVAL` (a token that lives 10 ms does not make the
+    loop hammer the token endpoint)."""
     stale_at = token.expires_at - refresh_window(buffer, token.lifetime)
     remaining = max(0.0, stale_at - now)
-    return remaining * (0.5 + 0.3 * jitter)
+    return max(remaining * (0.5 + 0.3 * jitter), MIN_REFRESH_INTERVAL)
 
 
 def failure_backoff(failures: int, jitter: float) -> float:
@@ -70,13 +72,18 @@ class RefreshAhead:
     async def run(self, flow: Refreshable) -> None:
         """Keep the flow's token fresh until cancelled (its `refresh_ahead`)."""
         failures = 0
+        fetched = False  # the last pass fetched a token, which may have been stale at once
         while True:
             await anyio.lowlevel.checkpoint()  # never spin without yielding
             try:
                 token = flow._cached()
                 if token is None or flow._fresh() is None:
+                    if fetched:  # a token stale on arrival (a tiny expires_in): do not spin
+                        await self._clock.sleep(MIN_REFRESH_INTERVAL)
+                    fetched = True
                     await flow.get_token()
                 else:
+                    fetched = False
                     if not failures:  # after a failure, retry as soon as the backoff ends
                         await self._clock.sleep(
                             ahead_delay(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote_plus, urlencode
@@ -23,7 +24,6 @@ from .._config import DEFAULT_TOKEN_TIMEOUT, Clock
 from .._error_bodies import decode_body
 from .._exceptions import (
     APIConnectionError,
-    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     TokenExchangeError,
@@ -77,35 +77,52 @@ def build_token_request(
 def parse_token(response: httpx.Response, now: float) -> Token:
     """The token in a 2xx answer received at monotonic time ``now``.
 
-    Raises `APIResponseValidationError` (without the body) if it holds no usable access token.
+    Raises `TokenExchangeError` (without the body) if it holds no usable access token or an
+    ``expires_in`` that is no number of seconds (``1e400``). The answer is read in a frame
+    that has returned before the error is raised, so no traceback (even one that shows
+    its frames' locals) holds the answer's token.
     """
-    body = decode_body(response)
-    value = body.get("access_token") if isinstance(body, dict) else None
-    if not isinstance(value, str) or not value:
-        raise APIResponseValidationError(
+    token = _read_token(response, now)
+    if token is None:
+        raise TokenExchangeError(
             f"The token endpoint answered HTTP {response.status_code} without a usable "
-            "access_token. Check the token URL (token_url / GLOO_BASE_URL).",
+            "access_token and expires_in. Check the token URL (token_url / GLOO_BASE_URL).",
             response=response,
             body=None,  # whatever it was, it may hold a secret: keep it out of the error
         )
-    assert isinstance(body, dict)
-    lifetime = token_lifetime(body.get("expires_in"))
-    return Token(value, now + lifetime, lifetime)
+    return token
+
+
+def _read_token(response: httpx.Response, now: float) -> Token | None:
+    try:
+        body = decode_body(response)
+        value = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(body, dict) or not isinstance(value, str) or not value:
+            return None
+        lifetime = token_lifetime(body.get("expires_in"))
+        return Token(value, now + lifetime, lifetime)
+    except (ValueError, TypeError, OverflowError):  # an absurd expires_in
+        return None
 
 
 def token_lifetime(expires_in: object) -> float:
-    """Seconds from ``expires_in``; Gloo's tokens live an hour, so that is the fallback."""
+    """Seconds from ``expires_in``; Gloo's tokens live an hour, so that is the fallback for a
+    missing, zero, negative or non-numeric value. A number too large to be seconds
+    (``10**400``, ``1e400``) raises `ValueError`: the answer is broken, not just vague."""
     if isinstance(expires_in, bool):
         return 3600.0
-    if isinstance(expires_in, (int, float)) and expires_in > 0:
-        return float(expires_in)
-    if isinstance(expires_in, str):
+    if isinstance(expires_in, (int, float)):
+        seconds = float(expires_in)  # OverflowError for 10**400
+    elif isinstance(expires_in, str):
         try:
             seconds = float(expires_in)
         except ValueError:
             return 3600.0
-        return seconds if seconds > 0 else 3600.0
-    return 3600.0
+    else:
+        return 3600.0
+    if not math.isfinite(seconds):
+        raise ValueError("expires_in is not a finite number of seconds")
+    return seconds if seconds > 0 else 3600.0
 
 
 def status_failure(
@@ -213,10 +230,10 @@ class TokenEndpoint:
         failure: APIStatusError | APIConnectionError
         try:
             response = await self._send(build)
-            token = parse_token(response, self._clock.monotonic())
         except (APIStatusError, APIConnectionError) as exc:
             failure = exc  # raised again below, outside this block, so nothing is chained
         else:
+            token = parse_token(response, self._clock.monotonic())  # TokenExchangeError
             log.debug("Got an access token valid for %.0f s", token.lifetime)
             return token
         attempts = self.requests - before

@@ -4,7 +4,8 @@
 and refreshes a stale one once for all concurrent requests under one anyio lock, which is
 never held while the user's own request is in flight (if the refreshing task is cancelled,
 the lock is released and the next waiter refreshes instead). On a 401 it invalidates the
-token only if it is still the cached one, refreshes, and replays the request once. `rebind`
+token only if it is still the cached one, refreshes, and replays the request once per call
+(the call's `CallBudget` remembers it, so a retried call does not replay again). `rebind`
 gives it a new lock for a new event loop. It composes the rest: the token endpoint
 (``_endpoint.py``), the metrics and ``on_token_refresh`` (``_metrics.py``), the optional token
 store (``_store.py``) and the refresh-ahead loop (``_ahead.py``).
@@ -18,7 +19,13 @@ from collections.abc import AsyncGenerator, Callable, Generator
 import anyio
 import httpx
 
-from .._config import DEFAULT_REFRESH_BUFFER, DEFAULT_TOKEN_TIMEOUT, Clock
+from .._budget import CURRENT_CALL
+from .._config import (
+    DEFAULT_REFRESH_BUFFER,
+    DEFAULT_TOKEN_STORE_TIMEOUT,
+    DEFAULT_TOKEN_TIMEOUT,
+    Clock,
+)
 from .._tokens import Token, TokenStore, store_key
 from ._ahead import RefreshAhead
 from ._api_key import SYNC_MESSAGE, bearer
@@ -46,6 +53,7 @@ class ClientCredentialsAuth(httpx.Auth):
         user_agent: the ``User-Agent`` sent with the token request.
         token_store: where the token is shared with other clients, processes or hosts
             (``None``: this client only).
+        token_store_timeout: seconds each token-store call may take before it is bypassed.
         on_token_refresh: called with the metrics after every fetch from the token endpoint,
             successful or not; an exception it raises is logged and ignored.
     """
@@ -63,6 +71,7 @@ class ClientCredentialsAuth(httpx.Auth):
         token_timeout: httpx.Timeout = DEFAULT_TOKEN_TIMEOUT,
         user_agent: str,
         token_store: TokenStore | None = None,
+        token_store_timeout: float = DEFAULT_TOKEN_STORE_TIMEOUT,
         on_token_refresh: Callable[[TokenMetrics], object] | None = None,
     ) -> None:
         self.client_id = client_id
@@ -88,7 +97,12 @@ class ClientCredentialsAuth(httpx.Auth):
             None
             if token_store is None
             else SharedToken(
-                token_store, self.store_key, clock=clock, metrics=self.metrics, fetch=self._fetch
+                token_store,
+                self.store_key,
+                clock=clock,
+                metrics=self.metrics,
+                fetch=self._fetch,
+                timeout=token_store_timeout,
             )
         )
         self._ahead = RefreshAhead(clock)
@@ -123,6 +137,9 @@ class ClientCredentialsAuth(httpx.Auth):
         response = yield request
         if response.status_code != 401:
             return
+        budget = CURRENT_CALL.get()
+        if budget is not None and not budget.take_replay():
+            return  # one replay per call, not one per retry: the 401 stands
         # Release the connection before refreshing, then replay once with the new token.
         await response.aread()
         log.debug("Got 401 from %s; refreshing the access token and retrying once", request.url)

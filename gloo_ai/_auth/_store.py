@@ -6,8 +6,10 @@ lock, reads again, and only then fetches from the token endpoint and writes the 
 back, so that everyone who shares the store makes one token request. After a 401 it deletes
 the refused token from the store (if it is still there) and never adopts it again. A failing
 store call is counted, logged by its exception type only (a message could quote a URL with a
-password) and bypassed: it never fails a request. A `ConfigurationError` is not a failure of
-the store but of its setup, and is raised.
+password) and bypassed: it never fails a request. Every store call (get, set, delete, taking
+and releasing the lock) is bounded by ``timeout`` seconds: a store that hangs is bypassed the
+same way. A `ConfigurationError` is not a failure of the store but of its setup, and is
+raised.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import TypeVar
 
-from .._config import Clock
+import anyio
+
+from .._config import DEFAULT_TOKEN_STORE_TIMEOUT, Clock
 from .._exceptions import ConfigurationError
 from .._tokens import StoredToken, Token, TokenStore
 from ._metrics import TokenMetrics
@@ -38,6 +42,7 @@ class SharedToken:
         clock: the monotonic clock of in-memory tokens and the wall clock of stored ones.
         metrics: where adoptions and store errors are counted.
         fetch: one token from the token endpoint (recorded in the metrics).
+        timeout: seconds each store call may take before it is bypassed.
     """
 
     def __init__(
@@ -48,8 +53,10 @@ class SharedToken:
         clock: Clock,
         metrics: TokenMetrics,
         fetch: Callable[[], Awaitable[Token]],
+        timeout: float = DEFAULT_TOKEN_STORE_TIMEOUT,
     ) -> None:
         self.store = store
+        self.timeout = timeout
         self.key = key
         self._clock = clock
         self._metrics = metrics
@@ -79,10 +86,11 @@ class SharedToken:
             return token
         lock: AbstractAsyncContextManager[None] = store.lock(key)
         try:
-            await lock.__aenter__()
+            with anyio.fail_after(self.timeout):
+                await lock.__aenter__()
         except ConfigurationError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # TimeoutError included: the lock took too long
             self._failed("lock", exc)
             return await self._fetch_and_store()
         try:
@@ -122,17 +130,19 @@ class SharedToken:
         self, lock: AbstractAsyncContextManager[None], exc: BaseException | None
     ) -> None:
         try:
-            if exc is None:
-                await lock.__aexit__(None, None, None)
-            else:
-                await lock.__aexit__(type(exc), exc, exc.__traceback__)
+            with anyio.fail_after(self.timeout):
+                if exc is None:
+                    await lock.__aexit__(None, None, None)
+                else:
+                    await lock.__aexit__(type(exc), exc, exc.__traceback__)
         except Exception as error:
             if error is not exc:
                 self._failed("unlock", error)
 
     async def _call(self, what: str, call: Callable[[], Awaitable[_T]]) -> _T | None:
         try:
-            return await call()
+            with anyio.fail_after(self.timeout):
+                return await call()
         except ConfigurationError:
             raise
         except Exception as exc:
@@ -141,6 +151,14 @@ class SharedToken:
 
     def _failed(self, what: str, exc: Exception) -> None:
         self._metrics.store_errors += 1
+        if isinstance(exc, TimeoutError):
+            log.warning(
+                "The token store %r took longer than %.1f s (in %s); going on without it",
+                self.store,
+                self.timeout,
+                what,
+            )
+            return
         # The exception's type only: a message could quote a URL with a password.
         log.warning(
             "The token store %r failed (%s in %s); going on without it",

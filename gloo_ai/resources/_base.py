@@ -8,14 +8,13 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pydantic
 
-from .._config import (
-    RequestOptions,
-)
+from .._config import NotGiven, RequestOptions
 from .._exceptions import InvalidArgumentError
 from .._models import GlooModel, validation_summary
 from .._requester import request_options
 from .._response import RAW_RESPONSE, APIResponse, parse_model
 from .._streaming import AsyncStream
+from .._surface import SurfacePaths, check_surface
 from .._warnings import warn_at_caller
 
 if TYPE_CHECKING:
@@ -58,6 +57,18 @@ class AsyncAPIResource:
         parse: Callable[[httpx.Response], _R],
     ) -> _R:
         return await self._requester.request(method, path, body=body, options=options, parse=parse)
+
+    def _surface_path(self, paths: SurfacePaths, surface: object = None) -> str:
+        """The path of ``paths`` on the call's ``surface`` (None or NOT_GIVEN: the client's).
+
+        Raises:
+            InvalidArgumentError: an unknown surface, or one the area does not have.
+        """
+        if surface is None or isinstance(surface, NotGiven):
+            return paths.path(self._requester.surface)
+        return paths.path(
+            check_surface(surface, InvalidArgumentError, where=f"{paths.area}: surface")
+        )
 
 
 def parse_stream(cls: type[_M]) -> Callable[[httpx.Response], AsyncStream[_M]]:

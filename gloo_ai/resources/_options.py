@@ -33,6 +33,8 @@ def call_options(
         extra_query=options.get("extra_query"),
         timeout=options.get("timeout", NOT_GIVEN),
         max_retries=options.get("max_retries", NOT_GIVEN),
+        max_rate_limit_retries=options.get("max_rate_limit_retries", NOT_GIVEN),
+        retry_read_errors=options.get("retry_read_errors", NOT_GIVEN),
         query=query,
         auth=auth,
         retry=retry,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import AsyncIterator
@@ -47,6 +49,10 @@ class FileTokenStore:
     cannot be parsed counts as missing. A process that dies holding the lock releases it
     (the kernel drops the lock with the process).
 
+    Another user must not be able to plant a token: a directory that is writable by others
+    (or owned by another user) is refused, and so is a token or lock file that is a symbolic
+    link; both raise `ConfigurationError` saying what to fix.
+
     Args:
         directory: where the files go (default: ``$XDG_CACHE_HOME/gloo-ai``, else
             ``~/.cache/gloo-ai``). Keep it private to the user: the files hold live tokens.
@@ -82,14 +88,45 @@ class FileTokenStore:
 
     def _ensure_directory(self) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._check_directory()
+
+    def _check_directory(self) -> None:
+        """Refuse a directory another user could write to (they could plant a token)."""
+        try:
+            info = os.stat(self.directory)
+        except FileNotFoundError:
+            return
+        foreign = info.st_uid != os.getuid()
+        if foreign or info.st_mode & stat.S_IWOTH:
+            why = "owned by another user" if foreign else "writable by every user"
+            raise ConfigurationError(
+                f"FileTokenStore refuses the directory {str(self.directory)!r}: it is {why} "
+                f"(mode {stat.S_IMODE(info.st_mode):o}), so someone else could plant a token "
+                "there. Use a directory of your own with mode 0700 (chmod 700), or the default."
+            )
+
+    def _open_nofollow(self, path: Path, flags: int, mode: int = 0o600) -> int:
+        try:
+            return os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ConfigurationError(
+                    f"FileTokenStore refuses {str(path)!r}: it is a symbolic link, which "
+                    "could point at a token someone else planted. Remove it; the store "
+                    "writes its own files."
+                ) from None
+            raise
 
     # -- blocking work, run in a worker thread ------------------------------------------------
 
     def _read(self, key: str) -> StoredToken | None:
+        self._check_directory()
         try:
-            data = self.path(key).read_bytes()
+            fd = self._open_nofollow(self.path(key), os.O_RDONLY)
         except FileNotFoundError:
             return None
+        with os.fdopen(fd, "rb") as file:
+            data = file.read()
         return StoredToken.from_json(data)
 
     def _write(self, key: str, token: StoredToken) -> None:
@@ -113,7 +150,7 @@ class FileTokenStore:
 
     def _open_lock(self, key: str) -> int:
         self._ensure_directory()
-        return os.open(self._lock_path(key), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return self._open_nofollow(self._lock_path(key), os.O_RDWR | os.O_CREAT)
 
     @staticmethod
     def _try_lock(fd: int) -> bool:

@@ -22,7 +22,10 @@ from .._exceptions import ConfigurationError
 from .._tokens import StoredToken
 from ._wait import acquire_or_new_token
 
-__all__ = ["RedisTokenStore", "RedisUnavailableError"]
+__all__ = ["SOCKET_TIMEOUT", "RedisTokenStore", "RedisUnavailableError"]
+
+SOCKET_TIMEOUT = 5.0
+"""Seconds a client this store builds from a URL waits to connect and for each answer."""
 
 _INSTALL_HINT = (
     "RedisTokenStore needs redis-py, which is not installed. Install it with: "
@@ -75,8 +78,9 @@ class RedisTokenStore:
 
     Args:
         client_or_url: a ``redis.asyncio.Redis`` client (yours to close), or a URL such as
-            ``redis://localhost:6379/0`` (the store then makes a client per event loop and
-            closes it in `aclose`).
+            ``redis://localhost:6379/0`` (the store then makes a client per event loop, with
+            5 s socket and connect timeouts, and closes it in `aclose`). A client you pass
+            should have a ``socket_timeout`` too; the SDK bounds each store call anyway.
         prefix: prepended to every key this store writes.
         lock_timeout: seconds after which a refresh lock expires if its holder has not
             released it; longer than a token request takes (the default 30 s is).
@@ -143,7 +147,13 @@ class RedisTokenStore:
         owner = (os.getpid(), loop)
         if self._client is None or self._owner != owner:
             # A new event loop or a forked process cannot use the old connections.
-            self._client = _redis_asyncio().from_url(self._url)
+            # Bounded socket waits: redis-py 5.0 has none by default, so a listener that never
+            # answers would stall every token fetch.
+            self._client = _redis_asyncio().from_url(
+                self._url,
+                socket_timeout=SOCKET_TIMEOUT,
+                socket_connect_timeout=SOCKET_TIMEOUT,
+            )
             self._owner = owner
         return self._client
 

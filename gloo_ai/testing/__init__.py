@@ -21,11 +21,13 @@ loopback port in a thread, and `serve` serves it until interrupted; both need uv
 
 from ._emulator import GlooEmulator, RecordedRequest
 from ._faults import EmulatedDisconnect, FaultScript
-from ._server import EmulatorServer, serve
+from ._server import EmulatorBindError, EmulatorServer, EmulatorUnavailableError, serve
 
 __all__ = [
     "EmulatedDisconnect",
+    "EmulatorBindError",
     "EmulatorServer",
+    "EmulatorUnavailableError",
     "FaultScript",
     "GlooEmulator",
     "RecordedRequest",

@@ -132,7 +132,12 @@ def _apply(reply: Reply, fault: Fault | None) -> Reply:
 
 
 async def send_reply(
-    send: Send, reply: Reply, counts: Counter[str], fault: Fault | None = None
+    send: Send,
+    reply: Reply,
+    counts: Counter[str],
+    fault: Fault | None = None,
+    *,
+    chunk_delay: float = 0.0,
 ) -> None:
     """Send an answer, as ``fault`` (malformed, stream error, drop) asks; count 401s.
 
@@ -143,6 +148,7 @@ async def send_reply(
         reply: the answer.
         counts: the counter whose ``"401"`` counts the 401s sent.
         fault: the fault that corrupts the answer, if any.
+        chunk_delay: seconds to wait before each SSE event after the first.
 
     Raises:
         EmulatedDisconnect: the fault is a drop; raised after part of the body went out.
@@ -161,7 +167,9 @@ async def send_reply(
     events = reply.events
     if drop and fault is not None:
         events = events[: fault.after_events]
-    for event in events:
+    for index, event in enumerate(events):
+        if chunk_delay and index:
+            await anyio.sleep(chunk_delay)
         await send({"type": "http.response.body", "body": event, "more_body": True})
     if drop:
         raise EmulatedDisconnect("The emulator dropped the connection mid-stream.")

@@ -191,6 +191,9 @@ def _tool_name_of(messages: list[dict[str, Any]], call_id: object) -> str:
     return "the tool"
 
 
+_TOOL_VERBS = frozenset({"fetch", "find", "lookup", "list", "make", "read", "search", "show"})
+
+
 def _tool_to_call(request: CompletionRequest) -> dict[str, Any] | None:
     if not request.tools or request.messages[-1].get("role") == "tool":
         return None
@@ -199,11 +202,24 @@ def _tool_to_call(request: CompletionRequest) -> dict[str, Any] | None:
         return by_name.get(request.forced_tool)
     if request.tool_choice == "required":
         return request.tools[0]
-    if request.tool_choice == "auto":
-        question = _last_user_text(request.messages).lower()
-        for tool in request.tools:
-            name = str(tool["name"]).lower()
-            if name in question or name.replace("_", " ") in question:
+    if request.tool_choice in ("auto", None):  # with tools, no tool_choice means "auto"
+        return _auto_tool(request.tools, _last_user_text(request.messages))
+    return None
+
+
+def _auto_tool(tools: list[dict[str, Any]], question: str) -> dict[str, Any] | None:
+    """The rule of ``tool_choice="auto"``: the first tool whose name, or a word of it of
+    four letters or more (not a verb such as get, list or fetch), is in the last user
+    message; none otherwise (the model answers in text)."""
+    words = set(re.findall(r"[a-z0-9]+", question.lower()))
+    stems = {word[:-1] for word in words if word.endswith("s")}
+    for tool in tools:
+        name = str(tool["name"]).lower()
+        if name in question.lower() or name.replace("_", " ") in question.lower():
+            return tool
+        parts = {p for p in re.split(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])", str(tool["name"])) if p}
+        for part in (p.lower() for p in parts):
+            if len(part) >= 4 and part not in _TOOL_VERBS and (part in words or part in stems):
                 return tool
     return None
 

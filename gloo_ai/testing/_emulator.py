@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import collections
 import json
 import math
@@ -11,8 +9,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import parse_qs, unquote_plus
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import httpx
 
@@ -31,10 +28,15 @@ from ._asgi import (
 from ._catalog import CATALOG_MODELS, CATALOG_ROUTES
 from ._chat_api import CHAT_API_ROUTES, ChatStore
 from ._completions import answer, completion_body, resolve_routing
+from ._credentials import check_bearer, issue_token
+from ._embeddings import EMBEDDINGS_ROUTES
 from ._engine import EngineState
 from ._engine_routes import ENGINE_ROUTES
 from ._faults import FaultScript
+from ._grounded import GROUNDED_ROUTES
 from ._ingestion import INGESTION_ROUTES
+from ._introspection import PREFIX, introspect
+from ._responses import RESPONSES_ROUTES
 from ._routes import Route, Router, RouteRequest, query_of, route
 from ._search import SEARCH_ROUTES
 from ._sse import stream_events
@@ -50,6 +52,7 @@ V2_PATH = "/ai/v2/chat/completions"
 V1_PATH = "/ai/v1/chat/completions"
 
 _STATUS_FAULTS = ("status", "rate_limit", "server_error")
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,9 @@ class RecordedRequest:
         headers: the headers, with lower-case names.
         json: the body decoded as JSON, or None if it is not JSON (the token form).
         body: the raw body.
+
+    Its ``repr()`` masks the credentials (``Authorization``, ``Cookie``, ``X-Api-Key``), so
+    that a failed assertion does not print them; ``headers`` itself holds the real values.
     """
 
     method: str
@@ -70,16 +76,29 @@ class RecordedRequest:
     json: Any
     body: bytes = field(default=b"", repr=False)
 
+    def __repr__(self) -> str:
+        shown = {
+            name: "***" if name.lower() in _SECRET_HEADERS else value
+            for name, value in self.headers.items()
+        }
+        return (
+            f"RecordedRequest(method={self.method!r}, path={self.path!r}, headers={shown!r}, "
+            f"json={self.json!r})"
+        )
+
 
 class GlooEmulator:
     """An offline emulator of the Gloo AI API, as an ASGI application.
 
     It serves ``POST /oauth2/token`` (client credentials), ``POST /ai/v2/chat/completions``
     and ``POST /ai/v1/chat/completions`` as Gloo's documentation describes them, with
-    deterministic answers; the data engine and ingestion (``/engine/v2/...``,
+    deterministic answers; grounded completions on both path generations (citations derived
+    from the prompt); the data engine and ingestion (``/engine/v2/...``,
     ``/ingestion/...``): items held in memory per publisher (`engine`); the public model
     catalog (``GET /platform/v2/models``), search and recommendations (results derived from
-    the query), and the deprecated stateful chat API (chats held in memory). Run it
+    the query), the deprecated stateful chat API (chats held in memory), the Responses API
+    (``/ai/v1/responses``, ``/ai/v2/guarded/responses``) and embeddings
+    (``/ai/v2/direct/embeddings``). Run it
     in-process with `http_client` or `client` (no socket), or on
     a loopback port with `EmulatorServer` or `serve`. Script failures with `faults` and
     assert on `counts` and `requests`.
@@ -90,6 +109,9 @@ class GlooEmulator:
         api_keys: static API keys accepted as bearer tokens.
         token_lifetime: seconds an issued token stays valid (``expires_in``).
         clock: monotonic seconds, for token expiry (default `time.monotonic`).
+        chunk_delay_ms: milliseconds between the events of a stream (default 0), so that a
+            person sees tokens arrive; a request's ``x-emulator-chunk-delay-ms`` header
+            overrides it.
 
     Attributes:
         counts: requests per path (faulted ones too), and ``"401"`` for every 401 sent.
@@ -100,6 +122,9 @@ class GlooEmulator:
         models: the catalog's models (dicts as the API sends them); edit it to change the
             catalog.
         chats: the stateful chat API's chats (`ChatStore`).
+        responses_completed_shape: ``"flat"`` (the default, as the live API sends it) or
+            ``"nested"`` (under ``response``, as Gloo's docs show): where a streamed
+            response's ``response.completed`` event puts the response's fields.
     """
 
     DEFAULT_CLIENT_ID: ClassVar[str] = "emulator-client-id"
@@ -115,6 +140,7 @@ class GlooEmulator:
         api_keys: Iterable[str] = (DEFAULT_API_KEY,),
         token_lifetime: float = 3600.0,
         clock: Callable[[], float] | None = None,
+        chunk_delay_ms: float = 0.0,
     ) -> None:
         if not client_id or not client_secret:
             raise ValueError("client_id and client_secret must not be empty.")
@@ -126,6 +152,7 @@ class GlooEmulator:
         self.client_secret = client_secret
         self.api_keys: tuple[str, ...] = tuple(api_keys)
         self.token_lifetime = float(token_lifetime)
+        self.chunk_delay_ms = _delay_ms(chunk_delay_ms, "chunk_delay_ms")
         self.clock: Callable[[], float] = clock if clock is not None else time.monotonic
         self.counts: collections.Counter[str] = collections.Counter()
         self.requests: list[RecordedRequest] = []
@@ -134,6 +161,7 @@ class GlooEmulator:
         self.engine = EngineState(lambda: self.clock())
         self.models: list[dict[str, Any]] = [dict(model) for model in CATALOG_MODELS]
         self.chats = ChatStore()
+        self.responses_completed_shape: Literal["flat", "nested"] = "flat"
         self._tokens: dict[str, float] = {}
 
     def __repr__(self) -> str:
@@ -228,6 +256,11 @@ class GlooEmulator:
         body = await read_body(receive)
         if body is None:
             return  # the client went away before sending the whole request
+        if path.startswith(PREFIX):  # the emulator's own view: not counted nor recorded
+            await send_reply(
+                send, introspect(self, method, path, scope.get("client")), collections.Counter()
+            )
+            return
         try:
             decoded: Any = json.loads(body) if body else None
         except ValueError:
@@ -244,7 +277,12 @@ class GlooEmulator:
             if not await wait(receive, seconds):
                 return
         reply = self._route(method, path, headers, body, scope.get("query_string", b""))
-        await send_reply(send, reply, self.counts, fault)
+        pace = headers.get("x-emulator-chunk-delay-ms")
+        try:
+            delay = self.chunk_delay_ms if pace is None else _delay_ms(float(pace), "pace")
+        except ValueError:
+            delay = self.chunk_delay_ms
+        await send_reply(send, reply, self.counts, fault, chunk_delay=delay / 1000)
 
     def _route(
         self, method: str, path: str, headers: dict[str, str], body: bytes, query: bytes = b""
@@ -257,7 +295,7 @@ class GlooEmulator:
                 )
             return json_reply(404, {"detail": "Not Found"})
         if not found.public:
-            denied = self._check_bearer(headers)
+            denied = check_bearer(self, headers)
             if denied is not None:
                 return denied
         try:
@@ -270,57 +308,6 @@ class GlooEmulator:
         except RequestRejected as exc:
             return json_reply(exc.status, exc.body)
 
-    # -- auth --------------------------------------------------------------------------------
-
-    def _token(self, headers: dict[str, str], body: bytes) -> Reply:
-        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-        grant = form.get("grant_type")
-        if grant is None:
-            return json_reply(400, {"error": "invalid_request"})
-        if grant != "client_credentials":
-            return json_reply(400, {"error": "unsupported_grant_type"})
-        client_id, client_secret = _basic_credentials(headers.get("authorization", ""))
-        if client_id is None:
-            client_id, client_secret = form.get("client_id"), form.get("client_secret")
-        if not (
-            client_id is not None
-            and client_secret is not None
-            and secrets.compare_digest(client_id.encode(), self.client_id.encode())
-            and secrets.compare_digest(client_secret.encode(), self.client_secret.encode())
-        ):
-            return json_reply(401, {"error": "invalid_client"}, {"www-authenticate": "Basic"})
-        token = secrets.token_urlsafe(32)
-        self._tokens[token] = self.clock() + self.token_lifetime
-        return json_reply(
-            200,
-            {
-                "access_token": token,
-                "expires_in": int(self.token_lifetime),
-                "token_type": "Bearer",
-                "scope": "api/access",
-            },
-            {"cache-control": "no-store"},
-        )
-
-    def _check_bearer(self, headers: dict[str, str]) -> Reply | None:
-        value = headers.get("authorization", "").strip()
-        if not value:
-            return json_reply(
-                401,
-                {"error": "Missing Authorization", "code": "unauthorized_missing_authorization"},
-            )
-        scheme, _, credential = value.partition(" ")
-        credential = credential.strip()
-        if scheme.lower() == "bearer" and credential:
-            if credential in self.api_keys:
-                return None
-            expires_at = self._tokens.get(credential)
-            if expires_at is not None and self.clock() < expires_at:
-                return None
-        return json_reply(
-            401, {"error": "Invalid or expired token", "code": "unauthorized_invalid_token"}
-        )
-
     # -- completions -------------------------------------------------------------------------
 
     def _completion(self, version: int, body: bytes) -> Reply:
@@ -329,6 +316,12 @@ class GlooEmulator:
         except ValueError as exc:
             raise invalid_request(f"The request body is not valid JSON: {exc}.") from None
         request = validate_completion(payload, version)
+        known = {model.get("id") for model in self.models}
+        if version == 2 and request.model is not None and request.model not in known:
+            raise invalid_request(
+                f"Unknown model {request.model!r}: list the models with "
+                "GET /platform/v2/models, or route with auto_routing or model_family."
+            )
         routing = resolve_routing(request)
         result = answer(request)
         created = int(time.time())
@@ -349,11 +342,23 @@ class GlooEmulator:
 
 @route("POST", TOKEN_PATH, public=True)
 def _token_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
-    return emulator._token(request.headers, request.body)
+    return issue_token(emulator, request.headers, request.body)
 
 
 @route("POST", V2_PATH)
 def _v2_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
+    return emulator._completion(2, request.body)
+
+
+@route("POST", "/ai/v2/guarded/chat/completions")
+def _guarded_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
+    """The Gen-2 guarded surface: the same body and answers as v2 here."""
+    return emulator._completion(2, request.body)
+
+
+@route("POST", "/ai/v2/direct/chat/completions")
+def _direct_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
+    """The Gen-2 direct surface (no values layer): the same body and answers as v2 here."""
     return emulator._completion(2, request.body)
 
 
@@ -366,24 +371,21 @@ def _v1_route(emulator: GlooEmulator, request: RouteRequest) -> Reply:
 ROUTES: list[Route] = [
     _token_route,
     _v2_route,
+    _guarded_route,
+    _direct_route,
     _v1_route,
+    *GROUNDED_ROUTES,
     *ENGINE_ROUTES,
     *INGESTION_ROUTES,
     *CATALOG_ROUTES,
     *SEARCH_ROUTES,
     *CHAT_API_ROUTES,
+    *RESPONSES_ROUTES,
+    *EMBEDDINGS_ROUTES,
 ]
 
 
-def _basic_credentials(header: str) -> tuple[str | None, str | None]:
-    scheme, _, encoded = header.strip().partition(" ")
-    if scheme.lower() != "basic" or not encoded:
-        return None, None
-    try:
-        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return "", ""  # present but unreadable: wrong credentials
-    client_id, colon, client_secret = decoded.partition(":")
-    if not colon:
-        return "", ""
-    return unquote_plus(client_id), unquote_plus(client_secret)
+def _delay_ms(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < math.inf:
+        raise ValueError(f"{name} must be milliseconds >= 0, not {value!r}.")
+    return float(value)

@@ -6,10 +6,12 @@ and only when a server starts.
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import logging
 import socket
 import threading
+from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -20,7 +22,14 @@ from ._faults import EmulatedDisconnect
 if TYPE_CHECKING:
     import uvicorn
 
-__all__ = ["EmulatorServer", "check_host", "serve"]
+__all__ = [
+    "EmulatorBindError",
+    "EmulatorServer",
+    "EmulatorUnavailableError",
+    "bind",
+    "check_host",
+    "serve",
+]
 
 _INSTALL_HINT = (
     "Serving the Gloo emulator over HTTP needs uvicorn, which is not installed. Install it "
@@ -34,6 +43,39 @@ _GRACEFUL_SHUTDOWN = 2
 
 class EmulatorUnavailableError(ConfigurationError, ImportError):
     """uvicorn, which serves the emulator over HTTP, is not installed."""
+
+
+class EmulatorBindError(ConfigurationError, OSError):
+    """The emulator's address cannot be bound: the port is taken, or the address is wrong."""
+
+
+def bind(host: str, port: int) -> tuple[socket.socket, str]:
+    """Bind a listening socket on ``host``:``port`` (0: a free port) before anything starts.
+
+    Returns:
+        The socket and the URL it serves (``http://HOST:PORT``, with the port bound).
+
+    Raises:
+        EmulatorBindError: the port is taken or the address cannot be bound.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host.strip("[]"), port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            message = (
+                f"Port {port} on {host} is already in use (another emulator or server is "
+                "running there): choose another port, or 0 for a free one."
+            )
+        else:
+            message = f"Cannot bind {host}:{port}: {exc.strerror or exc}."
+        raise EmulatorBindError(message) from None
+    bound = sock.getsockname()[1]
+    shown = f"[{host.strip('[]')}]" if family == socket.AF_INET6 else host
+    return sock, f"http://{shown}:{bound}"
 
 
 def _is_loopback(host: str) -> bool:
@@ -110,27 +152,46 @@ def serve(
     port: int = 8000,
     allow_non_loopback: bool = False,
     log_level: str = "warning",
+    access_log: bool = False,
+    on_ready: Callable[[str], object] | None = None,
 ) -> None:
     """Serve the emulator over HTTP until interrupted (Ctrl-C); blocks.
+
+    The address is bound first, so a taken port fails at once; ``on_ready`` is called with
+    the real URL (the chosen port when ``port`` is 0) once the server accepts connections.
 
     Args:
         emulator: the emulator to serve (default: a new `GlooEmulator`).
         host: the address to bind; a loopback address unless ``allow_non_loopback``.
-        port: the port to bind.
+        port: the port to bind; 0 picks a free one.
         allow_non_loopback: allow binding an address other machines can reach.
         log_level: uvicorn's log level.
+        access_log: log one line per request (uvicorn's access log).
+        on_ready: called with the URL (``http://HOST:PORT``) once the server listens.
 
     Raises:
-        ConfigurationError: ``host`` is not a loopback address and that was not allowed, or
-            uvicorn is not installed (the error is also an `ImportError`).
+        ConfigurationError: ``host`` is not a loopback address and that was not allowed.
+        EmulatorUnavailableError: uvicorn is not installed (also an `ImportError`).
+        EmulatorBindError: the port is taken or the address cannot be bound.
     """
     check_host(host, allow_non_loopback=allow_non_loopback)
     config = _config(
-        emulator or GlooEmulator(), host=host, port=port, log_level=log_level, quiet=False
+        emulator or GlooEmulator(), host=host, port=port, log_level=log_level, quiet=not access_log
     )
     import uvicorn
 
-    uvicorn.Server(config).run()
+    sock, url = bind(host, port)
+
+    class _Server(uvicorn.Server):
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and on_ready is not None:
+                on_ready(url)
+
+    try:
+        _Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
 
 
 class EmulatorServer:
@@ -194,16 +255,7 @@ class EmulatorServer:
                 finally:
                     ready.set()
 
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((self.host.strip("[]"), self.port))
-        except OSError:
-            sock.close()
-            raise
-        port = sock.getsockname()[1]
-        host = f"[{self.host.strip('[]')}]" if family == socket.AF_INET6 else self.host
+        sock, url = bind(self.host, self.port)
         self._socket = sock
         self._server = server = _Server(config)
         self._thread = threading.Thread(
@@ -213,7 +265,7 @@ class EmulatorServer:
         if not ready.wait(_STARTUP_TIMEOUT) or not server.started:
             self.stop()
             raise RuntimeError("The emulator's HTTP server did not start.")
-        self.url = f"http://{host}:{port}"
+        self.url = url
 
     def stop(self) -> None:
         """Stop the server and wait for its thread (requests still hanging are cancelled)."""

@@ -43,6 +43,7 @@ def stream_events(
     *,
     completion_id: str,
     created: int,
+    first_extra: dict[str, Any] | None = None,
 ) -> list[bytes]:
     """The SSE events of a streamed completion, ending the way Gloo's do (no ``[DONE]``).
 
@@ -52,6 +53,7 @@ def stream_events(
         routing: the routing.
         completion_id: the completion id.
         created: the creation time (unix seconds).
+        first_extra: more fields for the first chunk (grounded: ``sources_returned``).
 
     Returns:
         The events, each ``data: <json>\\n\\n``.
@@ -71,6 +73,7 @@ def stream_events(
         if routing.tier is not None:
             first_meta.update(routing_tier=routing.tier, routing_confidence=routing.confidence)
         first_meta["ttft_ms"] = TTFT_MS
+    first_meta.update(first_extra or {})
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
         choice = {"index": 0, "delta": delta, "finish_reason": finish}

@@ -348,6 +348,8 @@ class ReadOptions(TypedDict, total=False):
     extra_query: Mapping[str, object] | None
     timeout: float | Timeout | NotGiven | None
     max_retries: int | NotGiven
+    max_rate_limit_retries: int | NotGiven
+    retry_read_errors: bool | NotGiven
 
 
 class ItemUpdateKwargs(CallOptions, total=False):

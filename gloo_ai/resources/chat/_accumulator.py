@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from ..._exceptions import APIStreamError, IncompleteStreamError
 from ...types.chat import (
@@ -105,8 +106,11 @@ class ChatCompletionAccumulator:
         completion = accumulator.final_completion()
     """
 
+    # The snapshot's class: a subclass assembles a subclass of ChatCompletion (grounded).
+    _completion_cls: ClassVar[type[ChatCompletion]] = ChatCompletion
+
     def __init__(self) -> None:
-        self._snapshot = ChatCompletion.model_validate(
+        self._snapshot = self._completion_cls.model_validate(
             {"id": "", "created": 0, "model": "", "choices": [], "ttft_ms": None}
         )
         self._choices: dict[int, _ChoiceState] = {}

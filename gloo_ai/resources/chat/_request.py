@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, TypeAlias
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pydantic
 from pydantic import BaseModel
@@ -12,11 +12,11 @@ from ..._call_options import CallOptions, split_call_options
 from ..._config import NOT_GIVEN, NotGiven
 from ..._exceptions import InvalidArgumentError
 from ..._streaming import AsyncStream
+from ..._surface import SurfacePaths
 from ...tools._function_tool import resolve_tool_fields
 from ...types.chat import (
     AssistantMessage,
     ChatCompletion,
-    ChatCompletionChunk,
     ChatCompletionMessage,
 )
 from ...types.chat.params import ToolCallFunctionParam, ToolCallParam
@@ -25,9 +25,13 @@ from .._base import AsyncAPIResource, invalid_arguments, parse_model, request_op
 from .._catalog import metered, warn_about_request
 from ._chunk_stream import chunk_stream_parser
 
+if TYPE_CHECKING:
+    import httpx
+
 __all__ = ["refuse_stream", "routing_fields"]
 
-_ChatResult: TypeAlias = ChatCompletion | AsyncStream[ChatCompletionChunk]
+# How an area reads a streamed answer: ``(include_usage=...) -> parser of the response``.
+StreamParser: TypeAlias = Callable[..., Callable[["httpx.Response"], AsyncStream[Any]]]
 
 
 def _message_input(message: object) -> object:
@@ -136,17 +140,22 @@ def _wants_usage(body: Mapping[str, Any]) -> bool:
 class _CompletionsBase(AsyncAPIResource):
     async def _create(
         self,
-        path: str,
+        path: str | SurfacePaths,
         where: str,
         params_cls: type[pydantic.BaseModel],
         kwargs: Mapping[str, Any],
         *,
         stream: bool | NotGiven,
         routed: bool,
-    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        completion_cls: type[ChatCompletion] = ChatCompletion,
+        stream_parser: StreamParser = chunk_stream_parser,
+    ) -> ChatCompletion | AsyncStream[Any]:
         """Build the body from checked ``kwargs`` (``routed``: apply Gloo's routing rule)
-        and send it."""
+        and send it; the answer is a ``completion_cls``, or a stream by ``stream_parser``."""
         given, options = split_call_options(kwargs)
+        surface = given.pop("surface", NOT_GIVEN)
+        if isinstance(path, SurfacePaths):
+            path = self._surface_path(path, surface)
         fields = _given(**given, stream=stream if isinstance(stream, bool) else None)
         if routed:
             fields.update(
@@ -157,7 +166,14 @@ class _CompletionsBase(AsyncAPIResource):
                 )
             )
         return await self._send(
-            path, where, params_cls, fields, stream=stream is True, options=options
+            path,
+            where,
+            params_cls,
+            fields,
+            stream=stream is True,
+            options=options,
+            completion_cls=completion_cls,
+            stream_parser=stream_parser,
         )
 
     async def _send(
@@ -169,7 +185,9 @@ class _CompletionsBase(AsyncAPIResource):
         *,
         stream: bool,
         options: CallOptions,
-    ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        completion_cls: type[ChatCompletion] = ChatCompletion,
+        stream_parser: StreamParser = chunk_stream_parser,
+    ) -> ChatCompletion | AsyncStream[Any]:
         body = _body(where, params_cls, fields, options.get("extra_body"))
         warn_about_request(self._requester.shared, body)  # from the cached catalog only
         request = request_options(
@@ -178,16 +196,18 @@ class _CompletionsBase(AsyncAPIResource):
             extra_query=options.get("extra_query"),
             timeout=options.get("timeout", NOT_GIVEN),
             max_retries=options.get("max_retries", NOT_GIVEN),
+            max_rate_limit_retries=options.get("max_rate_limit_retries", NOT_GIVEN),
+            retry_read_errors=options.get("retry_read_errors", NOT_GIVEN),
         )
-        result: _ChatResult = await self._request(
+        result: ChatCompletion | AsyncStream[Any] = await self._request(
             "POST",
             path,
             body=body,
             options=request,
             parse=metered(
-                chunk_stream_parser(include_usage=_wants_usage(body))
+                stream_parser(include_usage=_wants_usage(body))
                 if stream
-                else parse_model(ChatCompletion),
+                else parse_model(completion_cls),
                 self._requester.shared.get(UsageTotals),
             ),
         )

@@ -16,6 +16,7 @@ from ..._call_options import UnexpectedArgumentError, check_arguments
 from ..._config import NOT_GIVEN, NotGiven
 from ..._response import APIResponse
 from ..._streaming import AsyncStream
+from ..._surface import SurfacePaths
 from ...types.chat import ChatCompletion, ChatCompletionChunk
 from ...types.chat.completion_create_params import (
     CompletionCreateKwargs,
@@ -41,6 +42,12 @@ __all__ = [
 ]
 
 V2_PATH = "/ai/v2/chat/completions"
+V2_PATHS = SurfacePaths(
+    "chat.completions",
+    standard=V2_PATH,
+    guarded="/ai/v2/guarded/chat/completions",
+    direct="/ai/v2/direct/chat/completions",
+)
 
 
 class AsyncCompletions(_CompletionsBase):
@@ -109,7 +116,10 @@ class AsyncCompletions(_CompletionsBase):
                 - ``extra_headers``, ``extra_query``: headers and query parameters to add.
                 - ``extra_body``: fields to add to the JSON body (for fields this SDK does
                   not know).
-                - ``timeout``, ``max_retries``: this call's, overriding the client's.
+                - ``timeout``, ``max_retries``, ``max_rate_limit_retries``: this call's,
+                  overriding the client's.
+                - ``retry_read_errors``: re-send this call after a read timeout or a
+                  dropped answer (it may then run, and be billed, twice).
 
         Returns:
             A `ChatCompletion`, or an `AsyncStream[ChatCompletionChunk]` with ``stream=True``.
@@ -123,7 +133,7 @@ class AsyncCompletions(_CompletionsBase):
         where = "chat.completions.create"
         check_arguments(where, kwargs, CompletionCreateKwargs, also=("stream",))
         return await self._create(
-            V2_PATH, where, CompletionCreateParams, kwargs, stream=stream, routed=True
+            V2_PATHS, where, CompletionCreateParams, kwargs, stream=stream, routed=True
         )
 
     # -- structured output and the tool loop (_parsing.py, _tool_runner.py) -------------------

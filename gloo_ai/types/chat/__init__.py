@@ -35,6 +35,9 @@ from .completion_create_params import (
     CompletionRunToolsKwargs,
     CompletionV1CreateKwargs,
 )
+from .grounded_completion import Citation, GroundedChatCompletion, GroundedChatCompletionChunk
+from .grounded_create_params import GroundedCompletionCreateKwargs
+from .grounded_stream_event import CitationsEvent, GroundedChatCompletionStreamEvent
 from .params import (
     AssistantMessage,
     ChatCompletionMessageParam,
@@ -72,6 +75,8 @@ __all__ = [
     "ChoiceDeltaToolCallFunction",
     "ChunkChoice",
     "ChunkEvent",
+    "Citation",
+    "CitationsEvent",
     "CompletionCreateKwargs",
     "CompletionParseKwargs",
     "CompletionRunToolsKwargs",
@@ -82,6 +87,10 @@ __all__ = [
     "FinishReason",
     "Function",
     "FunctionDefinition",
+    "GroundedChatCompletion",
+    "GroundedChatCompletionChunk",
+    "GroundedChatCompletionStreamEvent",
+    "GroundedCompletionCreateKwargs",
     "ModelFamily",
     "NamedToolChoice",
     "ParsedChatCompletion",

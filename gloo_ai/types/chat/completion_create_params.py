@@ -19,6 +19,7 @@ from typing_extensions import Required
 
 from ..._call_options import CallOptions
 from ..._config import NotGiven
+from ..._surface import Surface
 from ...tools import FunctionTool
 from ..shared import ToolChoice
 from .chat_completion import ChatCompletionMessage
@@ -62,6 +63,7 @@ class _CompletionFields(CallOptions, total=False):
     max_tokens: int | NotGiven
     tool_choice: ToolChoiceInput | NotGiven
     stream_options: StreamOptions | Mapping[str, Any] | NotGiven
+    surface: Surface | NotGiven
 
 
 class CompletionParseKwargs(_CompletionFields, total=False):
@@ -86,7 +88,7 @@ class CompletionCreateKwargs(CompletionParseKwargs, CompletionRunToolsKwargs, to
     (``auto_routing``, ``model``, ``model_family``, ``tradition``, ``temperature``,
     ``max_tokens``, ``tools``, ``tool_choice``, ``stream_options``, ``response_format``) and
     the `CallOptions` (``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``,
-    ``max_retries``).
+    ``max_retries``, ``max_rate_limit_retries``, ``retry_read_errors``).
     """
 
 
