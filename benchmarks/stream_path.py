@@ -29,7 +29,7 @@ from gloo_ai.types.chat import ChatCompletionChunk
 from .clients import MESSAGES, MODEL
 from .server import Answers
 
-URL = "http://bench.test/ai/v2/chat/completions"
+URL = "http://127.0.0.1/ai/v2/chat/completions"  # loopback: plain http is allowed
 
 
 def _pieces(chunks: int) -> list[bytes]:
@@ -122,7 +122,7 @@ def _client(pieces: list[bytes]) -> AsyncGloo:
         return _response(pieces)
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return AsyncGloo(api_key="k", base_url="http://bench.test", http_client=http)
+    return AsyncGloo(api_key="k", base_url="http://127.0.0.1", http_client=http)
 
 
 async def sdk(pieces: list[bytes], client: AsyncGloo) -> int:
