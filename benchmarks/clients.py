@@ -76,7 +76,7 @@ class BenchClient(Protocol):
     async def complete(self, query: dict[str, str] | None = None) -> None:
         """Send one completion request and read the answer."""
 
-    async def stream(self) -> int:
+    async def stream(self, query: dict[str, str] | None = None) -> int:
         """Read one whole stream; return the number of chunks."""
 
     async def aclose(self) -> None:
@@ -107,10 +107,10 @@ class RawHttpx:
         response.raise_for_status()
         response.json()
 
-    async def stream(self) -> int:
+    async def stream(self, query: dict[str, str] | None = None) -> int:
         n = 0
         async with self.http.stream(
-            "POST", COMPLETIONS_PATH, content=self.stream_body, headers=self.headers
+            "POST", COMPLETIONS_PATH, content=self.stream_body, headers=self.headers, params=query
         ) as response:
             response.raise_for_status()
             async for line in response.aiter_lines():
@@ -132,6 +132,7 @@ class Gloo:
         *,
         credentials: bool = False,
         http_client: httpx.AsyncClient | None = None,
+        transport: Any = None,
         name: str | None = None,
     ) -> None:
         from gloo_ai import AsyncGloo
@@ -142,19 +143,22 @@ class Gloo:
                 client_secret=CLIENT_SECRET,
                 base_url=url,
                 http_client=http_client,
+                transport=transport,
             )
         else:
-            self.client = AsyncGloo(api_key=API_KEY, base_url=url, http_client=http_client)
+            self.client = AsyncGloo(
+                api_key=API_KEY, base_url=url, http_client=http_client, transport=transport
+            )
         self.name = name or ("gloo_cc" if credentials else "gloo")
         self.http_client = http_client
 
     async def complete(self, query: dict[str, str] | None = None) -> None:
         await self.client.chat.completions.create(messages=MESSAGES, model=MODEL, extra_query=query)
 
-    async def stream(self) -> int:
+    async def stream(self, query: dict[str, str] | None = None) -> int:
         n = 0
         stream = await self.client.chat.completions.create(
-            messages=MESSAGES, model=MODEL, stream=True
+            messages=MESSAGES, model=MODEL, stream=True, extra_query=query
         )
         assert not isinstance(stream, ChatCompletion)
         async for _ in stream:
@@ -185,12 +189,13 @@ class OpenAI:
             extra_query=query,
         )
 
-    async def stream(self) -> int:
+    async def stream(self, query: dict[str, str] | None = None) -> int:
         n = 0
         stream = await self.client.chat.completions.create(
             messages=MESSAGES,  # type: ignore[arg-type]
             model=MODEL,
             extra_body={"auto_routing": False},
+            extra_query=query,
             stream=True,
         )
         assert isinstance(stream, self.stream_type)
@@ -202,17 +207,65 @@ class OpenAI:
         await self.client.close()
 
 
-def gloo_aiohttp(url: str) -> Gloo:
-    """``AsyncGloo`` (API key) on the aiohttp transport (the ``aiohttp`` extra)."""
-    from gloo_ai.transports import aiohttp_client
+class RawAiohttp:
+    """The aiohttp floor: one ``aiohttp.ClientSession`` (1,000 connections, as AsyncGloo's)."""
 
-    return Gloo(url, http_client=aiohttp_client(), name="gloo_aiohttp")
+    def __init__(self, url: str) -> None:
+        self.name = "aiohttp"
+        self.url = url + COMPLETIONS_PATH
+        self.session: Any = None
+        self.body = json.dumps({"messages": MESSAGES, "model": MODEL, "auto_routing": False})
+        self.stream_body = json.dumps(
+            {"messages": MESSAGES, "model": MODEL, "auto_routing": False, "stream": True}
+        )
+        self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {API_KEY}"}
+
+    def _session(self) -> Any:
+        if self.session is None:
+            import aiohttp
+
+            self.session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=1000, keepalive_timeout=30),
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=10, sock_read=180),
+            )
+        return self.session
+
+    async def complete(self, query: dict[str, str] | None = None) -> None:
+        async with self._session().post(
+            self.url, data=self.body, headers=self.headers, params=query
+        ) as response:
+            response.raise_for_status()
+            json.loads(await response.read())
+
+    async def stream(self, query: dict[str, str] | None = None) -> int:
+        n = 0
+        async with self._session().post(
+            self.url, data=self.stream_body, headers=self.headers, params=query
+        ) as response:
+            response.raise_for_status()
+            async for line in response.content:
+                if line.startswith(b"data:"):
+                    json.loads(line[5:])
+                    n += 1
+        return n
+
+    async def aclose(self) -> None:
+        if self.session is not None:
+            await self.session.close()
+
+
+def gloo_stock(url: str) -> Gloo:
+    """``AsyncGloo`` on httpx with httpcore's stock pool (the default before the linear one)."""
+    http = httpx.AsyncClient(limits=SDK_LIMITS, follow_redirects=False)
+    return Gloo(url, http_client=http, name="gloo_stock")
 
 
 FACTORIES: dict[str, Callable[[str], BenchClient]] = {
     "httpx": lambda url: RawHttpx(url),
     "gloo": lambda url: Gloo(url),
-    "gloo_aiohttp": gloo_aiohttp,
+    "gloo_stock": gloo_stock,
+    "gloo_aiohttp": lambda url: Gloo(url, transport="aiohttp", name="gloo_aiohttp"),
+    "aiohttp": RawAiohttp,
     "gloo_cc": lambda url: Gloo(url, credentials=True),
     "openai": lambda url: OpenAI(url),
 }

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from .clients import FACTORIES, SDK_LIMITS, BenchClient, Gloo, LimitedTransport, RawHttpx
+from .scenarios import latency, paced_streams, report_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "latest.json"
@@ -69,17 +70,25 @@ def bench_server(*, emulator: bool = False, chunks: int = 200) -> Iterator[str]:
 async def timed(fn: Callable[[], Awaitable[object]], n: int, concurrency: int) -> dict[str, float]:
     """Run ``fn`` ``n`` times with ``concurrency`` in flight; CPU and wall seconds."""
     remaining = n
+    failures = 0
 
     async def worker() -> None:
-        nonlocal remaining
+        nonlocal remaining, failures
         while remaining > 0:
             remaining -= 1
-            await fn()
+            try:
+                await fn()
+            except Exception:  # counted: a pool in trouble times out connecting
+                failures += 1
 
     workers = min(concurrency, n)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(workers)))
-    return {"cpu": time.process_time() - cpu0, "wall": time.perf_counter() - wall0}
+    return {
+        "cpu": time.process_time() - cpu0,
+        "wall": time.perf_counter() - wall0,
+        "failures": failures,
+    }
 
 
 def _median(values: list[float]) -> float:
@@ -91,6 +100,7 @@ def _summary(rounds: list[dict[str, float]], per: int) -> dict[str, Any]:
     cpu = [r["cpu"] / per for r in rounds]
     wall = [r["wall"] / per for r in rounds]
     return {
+        "failures": sum(int(r.get("failures", 0)) for r in rounds),
         "cpu_ms": _median(cpu) * 1e3,
         "wall_ms": _median(wall) * 1e3,
         "per_s": 1 / _median(wall),
@@ -307,6 +317,7 @@ def report(result: dict[str, Any]) -> None:
                 f"  {name:12s} CPU {f['cpu_ms']:7.3f} ms/req {_ratio(f['cpu_ms'], floor['cpu_ms'])}"
                 f"   wall {f['wall_ms']:7.3f} ms/req  {f['per_s']:8.0f} req/s "
                 f"{_ratio(floor['wall_ms'], f['wall_ms'])} of floor's rate"
+                + (f"   {f['failures']} FAILED" if f.get("failures") else "")
             )
     if "streaming" in result:
         figures = result["streaming"]
@@ -343,6 +354,7 @@ def report(result: dict[str, Any]) -> None:
                 f"{_ratio(f['cpu_ms'], floor['cpu_ms'])} of default   "
                 f"{f['per_s']:8.0f} req/s"
             )
+    report_scenarios(result)
     if "imports" in result:
         print("\nImport time in a fresh interpreter (medians):")
         imports = result["imports"]
@@ -381,7 +393,25 @@ def main(argv: list[str] | None = None) -> None:
         "--skip",
         nargs="*",
         default=[],
-        choices=["throughput", "streaming", "cold_start", "pool", "imports", "memory"],
+        choices=[
+            "throughput",
+            "streaming",
+            "latency",
+            "paced",
+            "cold_start",
+            "pool",
+            "imports",
+            "memory",
+        ],
+    )
+    parser.add_argument(
+        "--latency-requests",
+        type=int,
+        nargs=3,
+        default=[1000, 3000, 2000],
+        metavar=("SPREAD_100", "SPREAD_1000", "HELD_100"),
+        help="requests in the latency scenarios: 200-2,000 ms at 100 and at 1,000 in "
+        "flight, and 20%% held 500 ms at 100 in flight",
     )
     parser.add_argument("--emulator", action="store_true", help="serve the emulator (uvicorn)")
     parser.add_argument("--quick", action="store_true", help="a smoke run with small counts")
@@ -389,6 +419,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.quick:
         args.requests, args.rounds, args.streams, args.import_repeats = 150, 3, 12, 2
         args.concurrency, args.memory_requests, args.pool_requests = [1, 16], 100, 128
+        args.latency_requests = [100, 300, 200]
     if FLOOR not in args.clients:
         args.clients.insert(0, FLOOR)
     result: dict[str, Any] = {
@@ -416,6 +447,21 @@ def main(argv: list[str] | None = None) -> None:
             print("streaming ...", flush=True)
             names = [n for n in args.clients if n != "gloo_cc"]
             result["streaming"] = asyncio.run(streaming(url, names, args.streams, 4))
+        if "latency" not in args.skip and not args.emulator:
+            result["latency"] = {}
+            names = [n for n in args.clients if n != "gloo_cc"]
+            spread100, spread1000, held100 = args.latency_requests
+            for label, kind, c, n in (
+                ("200-2,000 ms, 100 in flight", "spread", 100, spread100),
+                ("200-2,000 ms, 1,000 in flight", "spread", 1000, spread1000),
+                ("20 % held 500 ms, 100 in flight", "held", 100, held100),
+            ):
+                print(f"latency: {label} ...", flush=True)
+                result["latency"][label] = asyncio.run(latency(url, names, kind, c, n))
+        if "paced" not in args.skip and not args.emulator:
+            print("paced streams ...", flush=True)
+            names = [n for n in args.clients if n != "gloo_cc"]
+            result["paced"] = asyncio.run(paced_streams(url, names, 50, 100, 20))
         if "cold_start" not in args.skip:
             result["cold_start"] = asyncio.run(cold_start(url, 7))
         if "pool" not in args.skip and not args.emulator:

@@ -16,6 +16,11 @@ Routes:
   an issued token, else 401.
 - The ``hold`` query parameter (``?hold=1000``) holds each answer until that many held
   requests have arrived, for measuring memory with that many requests in flight.
+- The ``delay`` query parameter (``?delay=500``) holds that answer so many milliseconds, as
+  a model that thinks; ``pace`` (``?pace=20``) sends a stream's chunks that many
+  milliseconds apart, as a model's tokens arrive.
+- ``GET /_stats``: the connections open now, the most open at once and the total accepted,
+  as JSON; ``?reset=1`` starts the peak and the total anew (for the latency scenarios).
 """
 
 from __future__ import annotations
@@ -114,6 +119,27 @@ class Holds:
 _TASKS: set[asyncio.Future[None]] = set()
 
 
+class Stats:
+    """Connections open now, the peak, and the total accepted."""
+
+    open = 0
+    peak = 0
+    total = 0
+
+    @classmethod
+    def opened(cls) -> None:
+        cls.open += 1
+        cls.total += 1
+        cls.peak = max(cls.peak, cls.open)
+
+    @classmethod
+    def as_json(cls, reset: bool) -> bytes:
+        body = json.dumps({"open": cls.open, "peak": cls.peak, "total": cls.total}).encode()
+        if reset:
+            cls.peak, cls.total = cls.open, 0
+        return body
+
+
 class Connection(asyncio.Protocol):
     """One keep-alive HTTP/1.1 connection (no pipelining: one request at a time)."""
 
@@ -127,6 +153,10 @@ class Connection(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        Stats.opened()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        Stats.open -= 1
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -170,27 +200,36 @@ class Connection(asyncio.Protocol):
             else:
                 if "hold" in params:
                     await self.holds.wait(int(params["hold"]))
+                if "delay" in params:
+                    await asyncio.sleep(int(params["delay"]) / 1000)
                 if _STREAM_TRUE.search(body):
-                    await self._stream(transport, int(params.get("chunks", a.chunks)))
+                    chunks = int(params.get("chunks", a.chunks))
+                    await self._stream(transport, chunks, int(params.get("pace", 0)) / 1000)
                 else:
                     head = _head("200 OK", "application/json", len(a.completion))
                     transport.write(head + a.completion)
+        elif method == "GET" and path == "/_stats":
+            stats = Stats.as_json(reset="reset" in params)
+            transport.write(_head("200 OK", "application/json", len(stats)) + stats)
         else:
             transport.write(_head("404 Not Found", "application/json", 2) + b"{}")
         self.busy = False
         if self.buffer:
             self._next()
 
-    async def _stream(self, transport: asyncio.Transport, chunks: int) -> None:
+    async def _stream(self, transport: asyncio.Transport, chunks: int, pace: float) -> None:
         a = self.answers
         transport.write(_head("200 OK", "text/event-stream; charset=utf-8", None))
         # Each event is its own write (and HTTP chunk), as a model's tokens arrive one by
-        # one; yield to the loop now and then so that the client reads as the events come.
+        # one; yield to the loop now and then so that the client reads as the events come
+        # (or, paced, wait ``pace`` seconds before each one).
         transport.write(_chunk(a.first))
         middle = _chunk(a.middle)
         for i in range(chunks - 2):
+            if pace:
+                await asyncio.sleep(pace)
             transport.write(middle)
-            if i % 8 == 7:
+            if not pace and i % 8 == 7:
                 await asyncio.sleep(0)
         transport.write(_chunk(a.last) + b"0\r\n\r\n")
 

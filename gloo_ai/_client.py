@@ -28,7 +28,7 @@ from ._config import (
 from ._exceptions import ConfigurationError
 from ._hooks import slot_for
 from ._logs import auto_setup
-from ._pool import HttpState
+from ._pool import HttpState, TransportName, check_transport
 from ._requester import Requester, SharedState
 from ._settings import (
     ENV_BASE_URL,
@@ -102,6 +102,9 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
         default_headers: headers sent with every request.
         http_client: an `httpx.AsyncClient` to send through (for proxies, custom transports);
             AsyncGloo then does not close it.
+        transport: the connection pool AsyncGloo builds and closes: ``"httpx"`` (the
+            default; asyncio and trio, ``respx.mock`` intercepts it) or ``"aiohttp"``
+            (asyncio only, ``pip install 'gloo-ai[aiohttp]'``); not with ``http_client``.
         refresh_buffer: refresh a token this many seconds before it expires (at most half of
             the token's lifetime).
         token_store: a `TokenStore` that shares the token with other clients, processes or
@@ -144,6 +147,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
         allow_http: bool = False,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        transport: TransportName | None = None,
         refresh_buffer: float = DEFAULT_REFRESH_BUFFER,
         token_store: TokenStore | None = None,
         token_store_timeout: float = DEFAULT_TOKEN_STORE_TIMEOUT,
@@ -199,9 +203,9 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
                 "token_url", token_url or f"{self.base_url}/oauth2/token", allow_http=allow_http
             )
         hooks = slot_for(instrument)
-        state = HttpState(http_client)
+        state = HttpState(http_client, check_transport(transport, http_client))
         headers = {"User-Agent": USER_AGENT, **_checked_headers(default_headers)}
-        transport = Transport(
+        sender = Transport(
             state,
             base_url=self.base_url,
             headers=headers,
@@ -220,7 +224,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
                 first,
                 second,
                 self.token_url,
-                send=transport.send_token_request,
+                send=sender.send_token_request,
                 clock=clock,
                 max_retries=defaults["max_retries"],
                 refresh_buffer=float(refresh_buffer),
@@ -233,7 +237,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
         from .resources._catalog import ModelCatalogCache
 
         self._setup(
-            transport,
+            sender,
             SharedState(ModelCatalogCache(ttl=float(catalog_ttl), clock=clock)),
             chosen,
         )

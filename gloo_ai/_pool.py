@@ -4,6 +4,10 @@
 It notices when the client is used from a new event loop after the old one closed (a
 module-level client used by two ``asyncio.run()`` calls) and then opens a fresh pool, since
 connections cannot outlive their loop; likewise in a process forked after the pool was made.
+
+It also builds the pool the client owns: httpx with `LinearConnectionPool` (the default; it
+works under asyncio and trio, and ``respx.mock`` intercepts it), or the aiohttp transport
+(``AsyncGloo(transport="aiohttp")``, asyncio only).
 """
 
 from __future__ import annotations
@@ -13,13 +17,18 @@ import contextlib
 import logging
 import os
 import weakref
+from typing import Literal
 
 import httpx
 
 from ._config import DEFAULT_CONNECTION_LIMITS
+from ._connection_pool import install_linear_pool
 from ._exceptions import ConfigurationError
 
-__all__ = ["HttpState"]
+__all__ = ["TRANSPORTS", "HttpState", "TransportName", "check_transport", "lazy_cookies"]
+
+TransportName = Literal["httpx", "aiohttp"]
+TRANSPORTS: tuple[TransportName, ...] = ("httpx", "aiohttp")
 
 log = logging.getLogger("gloo_ai")
 
@@ -82,6 +91,47 @@ if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+class _LazyCookies(httpx.Cookies):
+    """httpx's cookie store, which skips the cookie parsing of answers that set no cookie.
+
+    httpx hands every response to `http.cookiejar` (building urllib request and response
+    objects for it), which cost about a seventh of the client's CPU per request on the
+    aiohttp transport (docs/performance.md); an answer without a ``Set-Cookie`` (or
+    ``Set-Cookie2``) header stores nothing either way.
+    """
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        headers = response.headers
+        if "set-cookie" in headers or "set-cookie2" in headers:
+            super().extract_cookies(response)
+
+
+def lazy_cookies(http: httpx.AsyncClient) -> httpx.AsyncClient:
+    """Give ``http`` (a client this SDK built) the store that skips cookie-less answers."""
+    if type(getattr(http, "_cookies", None)) is httpx.Cookies:
+        cookies = _LazyCookies()
+        cookies.jar = http._cookies.jar  # the same (empty) jar, only the method differs
+        http._cookies = cookies
+    return http
+
+
+def check_transport(transport: object, http_client: object) -> TransportName:
+    """The transport to build, after checking the ``transport`` and ``http_client`` arguments."""
+    if transport is None:
+        return "httpx"
+    if transport not in TRANSPORTS:
+        raise ConfigurationError(
+            f"transport must be one of {', '.join(map(repr, TRANSPORTS))} (or omitted for "
+            f"the default, 'httpx'), not {transport!r}."
+        )
+    if http_client is not None:
+        raise ConfigurationError(
+            "Pass either transport= or http_client=, not both: with http_client, AsyncGloo "
+            "sends through that client's own transport."
+        )
+    return transport
+
+
 class HttpState:
     """The httpx client and auth flow behind a client and all its ``with_options`` copies.
 
@@ -90,8 +140,11 @@ class HttpState:
     and locks must not be shared; the cached token stays.
     """
 
-    def __init__(self, http_client: httpx.AsyncClient | None) -> None:
+    def __init__(
+        self, http_client: httpx.AsyncClient | None, transport: TransportName = "httpx"
+    ) -> None:
         self.owns_http = http_client is None
+        self.transport = transport
         self._http = http_client if http_client is not None else self._new_http()
         self._loop: object | None = None
         self._forked = False
@@ -99,9 +152,20 @@ class HttpState:
         self.rebinds = 0
         _STATES.add(self)
 
-    @staticmethod
-    def _new_http() -> httpx.AsyncClient:
-        return httpx.AsyncClient(limits=DEFAULT_CONNECTION_LIMITS, follow_redirects=False)
+    def _new_http(self) -> httpx.AsyncClient:
+        limits = DEFAULT_CONNECTION_LIMITS
+        if self.transport == "aiohttp":
+            from .transports import aiohttp_client
+
+            return lazy_cookies(
+                aiohttp_client(
+                    limit=limits.max_connections or 1000,
+                    keepalive_timeout=limits.keepalive_expiry or 30.0,
+                )
+            )
+        http = httpx.AsyncClient(limits=limits, follow_redirects=False)
+        install_linear_pool(http)
+        return lazy_cookies(http)
 
     @property
     def is_closed(self) -> bool:
@@ -202,6 +266,10 @@ def _abandon(http: httpx.AsyncClient) -> None:
     alone their sockets would leak until garbage collection. This reaches into httpcore and
     anyio internals, so every step is optional: at worst a socket is left to the collector.
     """
+    abandon = getattr(getattr(http, "_transport", None), "abandon", None)
+    if callable(abandon):  # the aiohttp transport closes its own sockets
+        with contextlib.suppress(Exception):
+            abandon()
     for connection in _pool_connections(http):
         stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
         with contextlib.suppress(Exception):

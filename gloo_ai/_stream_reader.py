@@ -89,6 +89,22 @@ class StreamReader(Generic[_T]):
         self.drain_timeout = drain_timeout
         self.closed = False
         self.started = False
+        # Called with each item before it is yielded (the usage meter): a hook, not one more
+        # async generator in the chain, which would cost about as much per chunk as the rules.
+        self.on_item: Callable[[_T], object] | None = None
+
+    def observe(self, observer: Callable[[_T], object]) -> None:
+        """Call ``observer(item)`` with each item before it is yielded, after any earlier one."""
+        previous = self.on_item
+        if previous is None:
+            self.on_item = observer
+            return
+
+        def both(item: _T) -> None:
+            previous(item)
+            observer(item)
+
+        self.on_item = both
 
     async def iterate(self) -> AsyncGenerator[_T, None]:
         import httpx
@@ -122,6 +138,8 @@ class StreamReader(Generic[_T]):
                         verdict = accept(item)
                         if verdict is Verdict.DROP:
                             continue
+                        if self.on_item is not None:
+                            self.on_item(item)
                         yield item
                         if verdict is Verdict.FINISH:
                             rest = events[i + 1 :]
@@ -135,6 +153,8 @@ class StreamReader(Generic[_T]):
                 for item in self._late_items(rest + await self._drain(body, decoder)):
                     if self.closed:
                         return
+                    if self.on_item is not None:
+                        self.on_item(item)
                     yield item
             except SSELimitError as exc:
                 option = "max_stream_line_bytes" if exc.what == "line" else "max_stream_event_bytes"

@@ -216,6 +216,10 @@ class AsyncStream(Generic[_T]):
     ) -> None:
         await self.close()
 
+    def _observe(self, observer: Callable[[_T], object]) -> None:
+        """Call ``observer(item)`` with each item before it is yielded (the usage meter)."""
+        self._reader.observe(observer)
+
     async def close(self) -> None:
         """Stop reading and release the connection. Safe to call more than once."""
         self._reader.closed = True

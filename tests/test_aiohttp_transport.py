@@ -8,6 +8,7 @@ The read-timeout test waits for a real (20 ms) socket timeout, since that is wha
 from __future__ import annotations
 
 import asyncio
+import gc
 import gzip
 import json
 import socket
@@ -16,6 +17,7 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import anyio.lowlevel
 import httpx
@@ -49,18 +51,31 @@ def events() -> list[bytes]:
     return [part + b"\n\n" for part in raw.split(b"\n\n") if part]
 
 
+FORM = "owned"
+
+
+@pytest.fixture(autouse=True, params=["owned", "given"])
+def _form(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs on both forms: ``transport="aiohttp"`` and ``http_client=...``."""
+    monkeypatch.setattr(sys.modules[__name__], "FORM", request.param)
+
+
 @asynccontextmanager
 async def gloo(url: str, clock: FakeClock, **kwargs: object) -> AsyncIterator[AsyncGloo]:
-    """An API-key AsyncGloo on an aiohttp-backed httpx client; both closed on exit."""
-    http = aiohttp_client()
+    """An API-key AsyncGloo on aiohttp: ``transport="aiohttp"`` (the client owns it), or an
+    `aiohttp_client()` passed as ``http_client`` (closed here); closed on exit."""
+    http = aiohttp_client() if FORM == "given" else None
     if "client_id" not in kwargs:
         kwargs["api_key"] = "k"
+    if http is None:
+        kwargs["transport"] = "aiohttp"
     client = AsyncGloo(base_url=url, http_client=http, _clock=clock, **kwargs)  # type: ignore[arg-type]
     try:
         yield client
     finally:
         await client.aclose()
-        await http.aclose()
+        if http is not None:
+            await http.aclose()
 
 
 async def complete(client: AsyncGloo, **kwargs: object) -> ChatCompletion:
@@ -372,3 +387,107 @@ def test_a_second_event_loop_is_refused_clearly(loopback: LoopbackServer) -> Non
     finally:
         loop.close()
     assert loopback.wait_closed() == 0
+
+
+# --- AsyncGloo(transport="aiohttp") -------------------------------------------------------
+
+
+def _session(client: AsyncGloo) -> Any:
+    return client._transport.state._http._transport._session  # type: ignore[attr-defined]
+
+
+@pytest.mark.asyncio
+async def test_the_client_owns_and_closes_its_aiohttp_session(
+    loopback: LoopbackServer, clock: FakeClock
+) -> None:
+    loopback.default(PATH, Reply(200, completion_json()))
+    client = AsyncGloo(api_key="k", base_url=loopback.url, transport="aiohttp", _clock=clock)
+    await complete(client)
+    session = _session(client)
+    assert session.connector.limit == 1000  # the default transport's max_connections
+    copy = client.with_options(max_retries=0)
+    await complete(copy)  # the same session
+    assert _session(copy) is session
+    await client.aclose()
+    assert session.closed
+    assert client.is_closed
+    assert loopback.wait_closed() == 0
+    assert loopback.connections_opened == 1
+
+
+def test_the_default_limit_is_the_default_transports() -> None:
+    assert AiohttpTransport()._limit == 1000
+    assert aiohttp_client()._transport._limit == 1000  # type: ignore[attr-defined]
+
+
+def test_transport_is_checked_before_any_request() -> None:
+    with pytest.raises(ConfigurationError, match=r"transport must be one of 'httpx', 'aiohttp'"):
+        AsyncGloo(api_key="k", transport="curl")  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="either transport= or http_client="):
+        AsyncGloo(api_key="k", transport="aiohttp", http_client=httpx.AsyncClient())
+    default = AsyncGloo(api_key="k", transport="httpx")
+    assert not isinstance(default._transport.state._http._transport, AiohttpTransport)
+
+
+def test_transport_aiohttp_without_aiohttp_is_a_configuration_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "aiohttp", None)
+    with pytest.raises(ConfigurationError, match=r"pip install 'gloo-ai\[aiohttp\]'"):
+        AsyncGloo(api_key="k", transport="aiohttp")
+
+
+def test_transport_aiohttp_under_trio_is_refused_clearly(loopback: LoopbackServer) -> None:
+    loopback.default(PATH, Reply(200, completion_json()))
+
+    async def main() -> None:
+        async with AsyncGloo(api_key="k", base_url=loopback.url, transport="aiohttp") as client:
+            with pytest.raises(ConfigurationError, match=r"asyncio only.*trio"):
+                await complete(client)
+
+    trio.run(main)
+    assert loopback.count(PATH) == 0
+
+
+def test_a_module_level_aiohttp_client_works_across_two_asyncio_runs(
+    loopback: LoopbackServer, recwarn: pytest.WarningsRecorder
+) -> None:
+    loopback.default(PATH, Reply(200, completion_json()))
+    client = AsyncGloo(api_key="k", base_url=loopback.url, transport="aiohttp")
+
+    async def call() -> Any:
+        await complete(client)
+        return _session(client)
+
+    first = asyncio.run(call())
+    second = asyncio.run(call())  # a new session; the first one's socket closed directly
+    assert first is not second
+    assert first.closed
+    assert client._transport.state.rebinds == 1
+    asyncio.run(client.aclose())
+    assert second.closed
+    assert loopback.count(PATH) == 2
+    assert loopback.wait_closed() == 0
+    gc.collect()
+    assert not [w for w in recwarn if "Unclosed" in str(w.message)]
+
+
+def test_the_configuration_pages_aiohttp_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ast
+    import contextlib
+    import io
+    import re
+
+    from gloo_ai.testing import EmulatorServer, GlooEmulator
+
+    page = (Path(__file__).parent.parent / "docs" / "configuration.md").read_text("utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", page, re.DOTALL | re.MULTILINE)
+    (block,) = [b for b in blocks if 'transport="aiohttp"' in b]
+    out = io.StringIO()
+    with EmulatorServer(GlooEmulator()) as running:
+        monkeypatch.setenv("GLOO_BASE_URL", running.url)
+        monkeypatch.setenv("GLOO_API_KEY", GlooEmulator.DEFAULT_API_KEY)
+        code = compile(block, "configuration.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+        with contextlib.redirect_stdout(out):
+            asyncio.run(eval(code, {"__name__": "docs_example"}))
+    assert out.getvalue().strip()

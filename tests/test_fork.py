@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import sys
 import warnings
+from typing import Literal
 
 import httpx
 import pytest
@@ -45,12 +46,20 @@ def _child_uses(client: AsyncGloo) -> None:
     asyncio.run(call())
 
 
+@pytest.mark.parametrize("transport", ["httpx", "aiohttp"])
 def test_a_forked_child_opens_its_own_connection_and_keeps_the_token(
-    loopback: LoopbackServer,
+    loopback: LoopbackServer, transport: Literal["httpx", "aiohttp"]
 ) -> None:
+    if transport == "aiohttp":
+        pytest.importorskip("aiohttp")
     loopback.default("/oauth2/token", Reply(200, token_json()))
     loopback.default(V2_PATH, Reply(200, completion_json()))
-    client = AsyncGloo(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, base_url=loopback.url)
+    client = AsyncGloo(
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        base_url=loopback.url,
+        transport=transport,
+    )
 
     async def parent_call() -> None:
         await client.chat.completions.create(messages=MESSAGES)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from gloo_ai._config import Clock, NotGiven
     from gloo_ai._multipart import FileInput, ProgressCallback
     from gloo_ai._pagination import AsyncPage, AsyncPaginator
+    from gloo_ai._pool import TransportName
     from gloo_ai._response import APIResponse
     from gloo_ai._streaming import AsyncStream
     from gloo_ai._surface import Surface
@@ -187,6 +188,7 @@ class Gloo(SyncWrapper):
         allow_http: bool = False,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.AsyncClient | None = None,
+        transport: TransportName | None = None,
         refresh_buffer: float = DEFAULT_REFRESH_BUFFER,
         token_store: TokenStore | None = None,
         token_store_timeout: float = DEFAULT_TOKEN_STORE_TIMEOUT,
@@ -216,6 +218,7 @@ class Gloo(SyncWrapper):
                 allow_http=allow_http,
                 default_headers=default_headers,
                 http_client=http_client,
+                transport=transport,
                 refresh_buffer=refresh_buffer,
                 token_store=token_store,
                 token_store_timeout=token_store_timeout,

@@ -7,7 +7,7 @@ The cache is created once per client (``AsyncGloo.__init__``) and carried by the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
@@ -225,31 +225,24 @@ def metered(
 
 
 def _count_stream(stream: AsyncStream[ChatCompletionChunk], totals: UsageTotals) -> None:
-    # AsyncStream has no per-chunk hook, so the meter wraps its iterator.
-    inner: AsyncIterator[ChatCompletionChunk] = stream._iterator
+    # A per-chunk hook of the stream, not a wrapper around its iterator (cheaper per chunk).
+    counted: tuple[int, int, int] | None = None  # what this stream has added so far
+    model: str | None = None
 
-    async def counting() -> AsyncIterator[ChatCompletionChunk]:
-        counted: tuple[int, int, int] | None = None  # what this stream has added so far
-        model: str | None = None
-        try:
-            async for chunk in inner:
-                model = chunk.model or model
-                usage = chunk.usage
-                if usage is not None:
-                    now = (usage.prompt_tokens, usage.completion_tokens, cached_tokens_of(usage))
-                    before = counted or (0, 0, 0)
-                    totals.add_tokens(
-                        model,
-                        prompt_tokens=now[0] - before[0],
-                        completion_tokens=now[1] - before[1],
-                        cached_tokens=now[2] - before[2],
-                        requests=1 if counted is None else 0,
-                    )
-                    counted = now
-                yield chunk
-        finally:
-            aclose = getattr(inner, "aclose", None)
-            if aclose is not None:
-                await aclose()
+    def count(chunk: ChatCompletionChunk) -> None:
+        nonlocal counted, model
+        model = chunk.model or model
+        usage = chunk.usage
+        if usage is not None:
+            now = (usage.prompt_tokens, usage.completion_tokens, cached_tokens_of(usage))
+            before = counted or (0, 0, 0)
+            totals.add_tokens(
+                model,
+                prompt_tokens=now[0] - before[0],
+                completion_tokens=now[1] - before[1],
+                cached_tokens=now[2] - before[2],
+                requests=1 if counted is None else 0,
+            )
+            counted = now
 
-    stream._iterator = counting()  # type: ignore[assignment]
+    stream._observe(count)

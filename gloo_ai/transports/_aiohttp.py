@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 
-from .._config import DEFAULT_TIMEOUT
+from .._config import DEFAULT_CONNECTION_LIMITS, DEFAULT_TIMEOUT
 from .._exceptions import ConfigurationError
 
 if TYPE_CHECKING:
@@ -35,6 +35,10 @@ _NEEDS_ASYNCIO = (
     "(trio?). Under trio, use AsyncGloo's default transport (do not pass an http_client "
     "built on AiohttpTransport)."
 )
+
+# The default transport's cap (aiohttp's own default, 100, would make the 101st concurrent
+# call wait for as long as a model thinks).
+DEFAULT_LIMIT = DEFAULT_CONNECTION_LIMITS.max_connections or 1000
 
 # Request headers that describe the body as httpx framed it; aiohttp frames the bytes itself.
 _FRAMING_HEADERS = frozenset({"transfer-encoding", "content-length"})
@@ -81,7 +85,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     Args:
         limit: the most connections open at once (aiohttp's ``TCPConnector(limit=)``);
-            further requests wait for a free one.
+            further requests wait for a free one. The default, 1,000, is the default
+            transport's ``max_connections`` (aiohttp's own default is 100).
         limit_per_host: the most connections to one host; 0 for no limit of its own.
         keepalive_timeout: seconds an idle connection is kept for reuse.
         ssl: an `ssl.SSLContext`, or False to skip certificate checks; default: aiohttp's
@@ -91,7 +96,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def __init__(
         self,
         *,
-        limit: int = 100,
+        limit: int = DEFAULT_LIMIT,
         limit_per_host: int = 0,
         keepalive_timeout: float = 30.0,
         ssl: ssl.SSLContext | bool = True,
@@ -182,6 +187,30 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             },
         )
 
+    def abandon(self) -> None:
+        """Close the sockets of a session whose event loop has finished (or was forked from).
+
+        Such a session cannot be closed the normal way (that needs its loop); this closes its
+        sockets directly and marks it closed, so that it neither leaks them nor warns about
+        an unclosed session. It reaches into aiohttp's and asyncio's internals, so every step
+        is optional: at worst a socket is left to the garbage collector.
+        """
+        session, self._session = self._session, None
+        connector = getattr(session, "connector", None)
+        if connector is None:
+            return
+        protocols = [proto for conns in connector._conns.values() for proto, _ in conns]
+        protocols.extend(connector._acquired)
+        for proto in protocols:
+            transport: Any = getattr(proto, "transport", None)
+            sock = getattr(transport, "_sock", None)
+            if sock is not None:
+                transport._sock = None
+                sock.close()
+        connector._conns.clear()
+        connector._acquired.clear()
+        connector._closed = True
+
     async def aclose(self) -> None:
         """Close the aiohttp session and its connections."""
         self._closed = True
@@ -247,7 +276,7 @@ def _raise_mapped(
 
 def aiohttp_client(
     *,
-    limit: int = 100,
+    limit: int = DEFAULT_LIMIT,
     limit_per_host: int = 0,
     keepalive_timeout: float = 30.0,
     ssl: ssl.SSLContext | bool = True,
@@ -256,8 +285,10 @@ def aiohttp_client(
 ) -> httpx.AsyncClient:
     """An `httpx.AsyncClient` that sends through an `AiohttpTransport` (asyncio only).
 
-    Pass it as ``AsyncGloo(http_client=aiohttp_client())``; AsyncGloo does not close an
-    ``http_client`` it was given, so close it yourself (``await http.aclose()``) when done.
+    Most code wants ``AsyncGloo(transport="aiohttp")`` instead, which builds this client
+    and closes it with the AsyncGloo. Passed as ``AsyncGloo(http_client=aiohttp_client())``,
+    it is not closed by AsyncGloo (it never closes an ``http_client`` it was given), so
+    close it yourself (``await http.aclose()``) when done.
 
     Args:
         limit: the most connections open at once.
