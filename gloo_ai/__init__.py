@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         TokenUnavailableError,
         UnprocessableEntityError,
     )
+    from ._logs import RedactingFilter, setup_logging
     from ._multipart import FileContent, FileInput, MultipartBody
     from ._notebook import display_stream
     from ._pagination import AsyncPage, AsyncPaginator
@@ -123,6 +124,7 @@ __all__ = [
     "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedactingFilter",
     "ResponseParseError",
     "ResponseStream",
     "ResponseStreamManager",
@@ -147,6 +149,7 @@ __all__ = [
     "function_tool",
     "instrument",
     "parse_tool_call",
+    "setup_logging",
     "tool_result",
     "uninstrument",
 ]
@@ -195,6 +198,7 @@ _LAZY: dict[str, str] = {
     "ParsedToolCall": ".tools",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "RedactingFilter": "._logs",
     "ResponseTooLargeError": "._exceptions",
     "ResponseParseError": ".resources.chat._parsing",
     "ResponseStream": ".resources.responses",
@@ -218,6 +222,7 @@ _LAZY: dict[str, str] = {
     "function_tool": ".tools",
     "instrument": ".instrumentation",
     "parse_tool_call": ".tools",
+    "setup_logging": "._logs",
     "tool_result": ".resources.chat._tool_runner",
     "uninstrument": ".instrumentation",
 }

@@ -27,6 +27,7 @@ from ._config import (
 )
 from ._exceptions import ConfigurationError
 from ._hooks import slot_for
+from ._logs import auto_setup
 from ._pool import HttpState, TransportName, check_transport
 from ._requester import Requester, SharedState
 from ._settings import (
@@ -162,6 +163,7 @@ class AsyncGloo(ResourceAreas, GenericVerbs):
     ) -> None:
         if args:
             raise ConfigurationError(KEYWORDS_ONLY)
+        auto_setup()  # GLOO_LOG, once per process
         defaults = check_call_defaults(
             timeout=timeout,
             max_retries=max_retries,

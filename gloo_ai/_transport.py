@@ -11,7 +11,6 @@ builds the error.
 from __future__ import annotations
 
 import json
-import logging
 import random
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -34,6 +33,7 @@ from ._exceptions import (
 )
 from ._hooks import GLOBAL_HOOKS, HookSlot
 from ._limits import DEFAULT_LIMITS, EXTENSION, BodyLimits, read_body, read_error_body
+from ._logs import log_attempt, log_retry
 from ._multipart import MultipartBody
 from ._pool import HttpState
 from ._retry import (
@@ -51,8 +51,6 @@ from ._transport_errors import (
 )
 
 __all__ = ["NO_BODY", "HttpState", "Transport"]
-
-log = logging.getLogger("gloo_ai")
 
 NO_BODY: Any = None
 """The body of a call that sends none (GET, most DELETEs)."""
@@ -240,21 +238,22 @@ class Transport:
         while True:
             request = build()
             attempts += 1
+            started = self.clock.monotonic()
             try:
                 response = await self._attempt(request, auth=auth, stream=stream)
             except Failed as failed:
+                log_attempt(
+                    request,
+                    attempts,
+                    self.clock.monotonic() - started,
+                    failure=f"{type(failed.error).__name__} ({failed.failure})",
+                )
                 if await self._retry_failure(failed, policy, budget, retry_read_errors):
                     continue
                 raise transport_error(
                     failed.error, request, attempts, note=read_error_note(failed, policy)
                 ) from failed.error
-            log.debug(
-                "%s %s -> %d (request id %s)",
-                request.method,
-                request.url,
-                response.status_code,
-                request_id_of(response.headers),
-            )
+            log_attempt(request, attempts, self.clock.monotonic() - started, response=response)
             if response.is_success:
                 return response
             if await self._retry_status(response, policy, budget):
@@ -297,13 +296,8 @@ class Transport:
         if not budget.take_retry():
             return False
         delay = backoff_delay(done, self._random.random())
-        log.info(
-            "Retrying %s %s in %.2f s after %s",
-            failed.request.method,
-            failed.request.url,
-            delay,
-            type(failed.error).__name__,
-        )
+        cause = f"{type(failed.error).__name__} ({failed.failure})"
+        log_retry(failed.request, delay, cause, budget, rate_limited=False)
         if (hooks := self.instrumentation.hooks) is not None:
             attempt = budget.retries + budget.rate_limit_retries
             hooks.retry(
@@ -334,12 +328,9 @@ class Transport:
             budget.take_rate_limit_retry()
         else:
             budget.take_retry()
-        log.info(
-            "Retrying %s %s in %.2f s after HTTP %d",
-            response.request.method,
-            response.request.url,
-            decision.delay,
-            response.status_code,
+        cause = f"HTTP {response.status_code} (request_id={request_id_of(response.headers) or '-'})"
+        log_retry(
+            response.request, decision.delay, cause, budget, rate_limited=decision.rate_limited
         )
         if (hooks := self.instrumentation.hooks) is not None:
             attempt = budget.retries + budget.rate_limit_retries

@@ -19,6 +19,8 @@ GLOO_ENV = (
     "GLOO_AI_BASE_URL",
     "GLOO_SURFACE",
     "GLOO_AI_SURFACE",
+    "GLOO_LOG",
+    "GLOO_AI_LOG",
 )
 
 BASE_URL = "https://platform.ai.gloo.com"

@@ -65,6 +65,7 @@ EXPECTED_ALL = [
     "ParsedToolCall",
     "PermissionDeniedError",
     "RateLimitError",
+    "RedactingFilter",
     "ResponseParseError",
     "ResponseStream",
     "ResponseStreamManager",
@@ -89,6 +90,7 @@ EXPECTED_ALL = [
     "function_tool",
     "instrument",
     "parse_tool_call",
+    "setup_logging",
     "tool_result",
     "uninstrument",
 ]

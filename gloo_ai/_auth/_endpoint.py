@@ -227,16 +227,29 @@ class TokenEndpoint:
             return self.build_request()
 
         before = self.requests
+        started = self._clock.monotonic()
         failure: APIStatusError | APIConnectionError
         try:
             response = await self._send(build)
         except (APIStatusError, APIConnectionError) as exc:
             failure = exc  # raised again below, outside this block, so nothing is chained
         else:
-            token = parse_token(response, self._clock.monotonic())  # TokenExchangeError
-            log.debug("Got an access token valid for %.0f s", token.lifetime)
+            now = self._clock.monotonic()
+            token = parse_token(response, now)  # TokenExchangeError
+            log.info(
+                "Got an access token in %.1f ms (%d attempt(s)); it expires in %.0f s",
+                (now - started) * 1000,
+                self.requests - before,
+                token.lifetime,
+            )
             return token
         attempts = self.requests - before
+        log.info(
+            "The token request failed after %d attempt(s) in %.1f ms (%s)",
+            attempts,
+            (self._clock.monotonic() - started) * 1000,
+            type(failure).__name__,
+        )
         if isinstance(failure, APIStatusError):
             raise status_failure(failure, self.token_url, attempts)
         raise connection_failure(failure, self.token_url, attempts) from failure.__cause__

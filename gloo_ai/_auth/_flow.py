@@ -149,7 +149,11 @@ class ClientCredentialsAuth(httpx.Auth):
             return  # one replay per call, not one per retry: the 401 stands
         # Release the connection before refreshing, then replay once with the new token.
         await response.aread()
-        log.debug("Got 401 from %s; refreshing the access token and retrying once", request.url)
+        log.debug(
+            "Got 401 from %s %s; refreshing the access token and retrying once",
+            request.method,
+            request.url.path,
+        )
         token = await self._refresh_after_401(token)
         request.headers["Authorization"] = bearer(token.value)
         yield request

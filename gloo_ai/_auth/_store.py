@@ -110,7 +110,11 @@ class SharedToken:
         wall = self._clock.time()
         if not stored.is_fresh(wall, buffer):
             return None
-        log.debug("Using an access token from %r", self.store)
+        log.debug(
+            "Using an access token from %r; it expires in %.0f s",
+            self.store,
+            stored.expires_at - wall,
+        )
         self._metrics.adopted += 1
         expires_at = self._clock.monotonic() + (stored.expires_at - wall)
         self._metrics._expires_at = expires_at
