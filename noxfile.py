@@ -20,6 +20,8 @@ nox.options.sessions = ["tests", "tests_floor", "lint", "typecheck", "docs", "bu
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 TEST_DEPS = ["pytest", "pytest-asyncio", "respx", "trio", "coverage", "uvicorn"]
+# ruff formats what scripts/gen_sync.py writes: the sync client's drift test regenerates it.
+TEST_DEPS += ["ruff"]
 # Test-only peers: the official openai package proves the emulator's fidelity; FastAPI proves
 # the documented recipe for testing an app that uses the SDK.
 TEST_DEPS += ["openai", "fastapi"]

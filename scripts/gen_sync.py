@@ -673,7 +673,8 @@ class Generator:
 
 
 def generate() -> str:
-    """The text of the generated module (formatted with ruff when it is installed)."""
+    """The text of the generated module, formatted and its imports sorted by ruff (needed:
+    the drift test compares the file with a fresh run, so both must be formatted alike)."""
     try:
         text = Generator().render()
     except NameClash as clash:  # a twin named like a model it returns: Sync<Name> instead
@@ -681,9 +682,9 @@ def generate() -> str:
             async_name = f"Async{name}"
             TWIN_NAMES[async_name] = f"Sync{name}"
         text = Generator().render()
-    try:
-        import subprocess
+    import subprocess
 
+    try:
         done = subprocess.run(
             [sys.executable, "-m", "ruff", "format", "--stdin-filename", str(OUTPUT), "-"],
             input=text,
@@ -711,8 +712,10 @@ def generate() -> str:
             check=False,
         )
         text = done.stdout or text
-    except (OSError, subprocess.CalledProcessError):
-        pass
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise SystemExit(
+            f"gen_sync needs ruff (pip install ruff) to format its output: {exc}"
+        ) from None
     return text
 
 
