@@ -27,10 +27,7 @@ from ._config import (
     RetryPolicy,
 )
 from ._error_bodies import request_id_of
-from ._exceptions import (
-    InvalidArgumentError,
-    make_status_error,
-)
+from ._exceptions import InvalidArgumentError
 from ._hooks import GLOBAL_HOOKS, HookSlot
 from ._limits import DEFAULT_LIMITS, EXTENSION, BodyLimits, read_body, read_error_body
 from ._logs import log_attempt, log_retry
@@ -42,6 +39,7 @@ from ._retry import (
     retry_transport_error,
     server_wait,
 )
+from ._status_errors import make_status_error
 from ._transport_errors import (
     Failed,
     body_of,

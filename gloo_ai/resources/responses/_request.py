@@ -11,8 +11,9 @@ from typing import Any
 
 import pydantic
 
-from ..._exceptions import _HINTS, InvalidArgumentError, PermissionDeniedError
+from ..._exceptions import InvalidArgumentError, PermissionDeniedError
 from ..._models import GlooModel
+from ..._status_errors import STATUS_HINTS
 from ...tools import FunctionTool
 from ...types.responses import (
     ResponseCreateParams,
@@ -132,7 +133,7 @@ def guardrail_block(error: PermissionDeniedError) -> PermissionDeniedError:
     """
     if str(error.code) == "forbidden":
         return error
-    original = error.message.replace(f". {_HINTS[403]}", "")  # not a permission problem
+    original = error.message.replace(f". {STATUS_HINTS[403]}", "")  # not a permission problem
     message = f"{GUARDRAIL_MESSAGE} ({original})"
     error.message = message
     error.args = (message,)
