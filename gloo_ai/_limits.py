@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_MAX_RESPONSE_BYTES",
     "ERROR_BODY_BYTES",
     "EXTENSION",
+    "WHOLE_BODY",
     "BodyLimits",
     "limits_of",
     "read_body",
@@ -39,6 +40,11 @@ ERROR_BODY_BYTES: Final = 1024 * 1024
 
 EXTENSION: Final = "gloo_ai.limits"
 """The request extension that carries a call's `BodyLimits`."""
+
+WHOLE_BODY: Final = "gloo_ai.whole_body"
+"""The request extension that tells a transport the answer is read whole (not streamed), and
+up to how many bytes: a transport may then read an answer of known length within that at
+once, and return the response already read (``response.content`` set)."""
 
 
 @dataclass(frozen=True)
@@ -80,12 +86,15 @@ def limits_of(response: httpx.Response) -> BodyLimits:
 
 
 async def read_body(response: httpx.Response, limit: int) -> bytes:
-    """Read an unread 2xx body, refusing one larger than ``limit`` bytes.
+    """Read a 2xx body (or take the one the transport read), refusing one over ``limit`` bytes.
 
     A ``Content-Length`` over the limit is refused before a byte is read; otherwise the body
     is read until it passes the limit. Either way the response is closed and
     `ResponseTooLargeError` raised; a network error closes it too and propagates.
     """
+    content: bytes | None = getattr(response, "_content", None)
+    if content is not None and len(content) <= limit:  # read already (by the transport)
+        return content
     length = response.headers.get("content-length", "")
     try:
         if length.isdigit() and int(length) > limit and "content-encoding" not in response.headers:

@@ -17,13 +17,15 @@ import contextlib
 import logging
 import os
 import weakref
-from typing import Literal
+from collections.abc import Coroutine
+from typing import Any, Literal
 
 import httpx
 
 from ._config import DEFAULT_CONNECTION_LIMITS
 from ._connection_pool import install_linear_pool
 from ._exceptions import ConfigurationError
+from ._send import send_direct
 
 __all__ = ["TRANSPORTS", "HttpState", "TransportName", "check_transport", "lazy_cookies"]
 
@@ -91,6 +93,9 @@ if hasattr(os, "register_at_fork"):  # pragma: no branch - POSIX
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+_SET_COOKIE = frozenset({b"set-cookie", b"set-cookie2"})
+
+
 class _LazyCookies(httpx.Cookies):
     """httpx's cookie store, which skips the cookie parsing of answers that set no cookie.
 
@@ -101,8 +106,7 @@ class _LazyCookies(httpx.Cookies):
     """
 
     def extract_cookies(self, response: httpx.Response) -> None:
-        headers = response.headers
-        if "set-cookie" in headers or "set-cookie2" in headers:
+        if any(name.lower() in _SET_COOKIE for name, _ in response.headers.raw):
             super().extract_cookies(response)
 
 
@@ -145,6 +149,7 @@ class HttpState:
     ) -> None:
         self.owns_http = http_client is None
         self.transport = transport
+        self.direct = self.owns_http and transport == "aiohttp"
         self._http = http_client if http_client is not None else self._new_http()
         self._loop: object | None = None
         self._forked = False
@@ -166,6 +171,20 @@ class HttpState:
         http = httpx.AsyncClient(limits=limits, follow_redirects=False)
         install_linear_pool(http)
         return lazy_cookies(http)
+
+    def send(
+        self, request: httpx.Request, *, auth: httpx.Auth | None
+    ) -> Coroutine[Any, Any, httpx.Response]:
+        """Send one request through the pool of the running event loop: await the result
+        for the response, unread unless the transport read it whole.
+
+        A plain function that returns the sending coroutine (one frame less per request);
+        it raises at once, before anything is sent, when the client is closed.
+        """
+        http = self.http()
+        if self.direct:  # a client the SDK built on aiohttp: below httpx's client (_send.py)
+            return send_direct(http._transport, request, auth=auth, cookies=http.cookies)
+        return http.send(request, auth=auth, stream=True)
 
     @property
     def is_closed(self) -> bool:

@@ -29,7 +29,7 @@ from ._config import (
 from ._error_bodies import request_id_of
 from ._exceptions import InvalidArgumentError
 from ._hooks import GLOBAL_HOOKS, HookSlot
-from ._limits import DEFAULT_LIMITS, EXTENSION, BodyLimits, read_body, read_error_body
+from ._limits import DEFAULT_LIMITS, EXTENSION, WHOLE_BODY, BodyLimits, read_body, read_error_body
 from ._logs import log_attempt, log_retry
 from ._multipart import MultipartBody
 from ._pool import HttpState
@@ -54,6 +54,15 @@ NO_BODY: Any = None
 """The body of a call that sends none (GET, most DELETEs)."""
 
 _V = TypeVar("_V")
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_ACCEPT_JSON = b"application/json"
+_ACCEPT_SSE = b"text/event-stream"
+# Headers a call sets itself: a default naming one of them takes the merging path.
+_PER_CALL_HEADERS = frozenset(
+    {"accept", "content-type", "content-length", "host", "transfer-encoding"}
+)
 
 
 class Transport:
@@ -100,6 +109,15 @@ class Transport:
         self.clock = clock
         self._timeout_ext = _timeout_extension(timeout)
         self._random = random.Random()
+        self._urls: dict[str, httpx.URL] = {}
+        self._headers = httpx.Headers(self.headers)
+        # The defaults as raw byte pairs, ready to be joined with a call's own headers; None
+        # when a default names a header the SDK sets per call (then the slower path merges).
+        self._raw_headers: list[tuple[bytes, bytes]] | None = (
+            None
+            if any(name in _PER_CALL_HEADERS for name in (k.lower() for k in self.headers))
+            else self._headers.raw
+        )
 
     def copy(self, **changes: Any) -> Transport:
         """A transport on the same pool and auth flow with other defaults (``with_options``):
@@ -133,29 +151,81 @@ class Transport:
         anything JSON-serialisable; ``encoded`` is that JSON already encoded, so that a
         retried call does not encode it again.
         """
-        url = path if path.startswith(("http://", "https://")) else self.base_url + path
-        headers = dict(self.headers)
-        headers["Accept"] = "text/event-stream" if options.stream else "application/json"
-        content: Any = None
-        if isinstance(body, MultipartBody):
-            headers.update(body.headers())
-            content = body.stream()
-        elif body is not None:
-            headers["Content-Type"] = "application/json"
-            content = encoded if encoded is not None else encode_json(body)
-        if options.extra_headers:
-            headers.update(options.extra_headers)
+        url = self._url(path)
         params = options.query
         if options.extra_query:
             params = {**(params or {}), **options.extra_query}
-        request = httpx.Request(method, url, headers=headers, content=content, params=params)
+        if isinstance(body, MultipartBody):  # streamed: httpx frames it (chunked)
+            headers = dict(self.headers)
+            headers["Accept"] = "text/event-stream" if options.stream else "application/json"
+            headers.update(body.headers())
+            if options.extra_headers:
+                headers.update(options.extra_headers)
+            request = httpx.Request(
+                method, url, headers=headers, content=body.stream(), params=params
+            )
+        else:
+            request = self._bytes_request(method, url, body, encoded, options, params)
         request.extensions[EXTENSION] = self.limits
+        if not options.stream:
+            request.extensions[WHOLE_BODY] = self.limits.response_bytes
         request.extensions["timeout"] = (
             self._timeout_ext
             if isinstance(options.timeout, NotGiven)
             else _timeout_extension(options.timeout)
         )
         return request
+
+    def _bytes_request(
+        self,
+        method: str,
+        url: httpx.URL,
+        body: object | None,
+        encoded: bytes | None,
+        options: RequestOptions,
+        params: Mapping[str, Any] | None,
+    ) -> httpx.Request:
+        """A request with a JSON body, or none, with the headers httpx would add (``Host``,
+        ``Content-Length``) set here, so that httpx does not rebuild the header list."""
+        content = b""
+        if body is not None:
+            content = encoded if encoded is not None else encode_json(body)
+        if params is not None:
+            url = httpx.URL(url, params=params)
+        length = str(len(content)) if content or method in _BODY_METHODS else None
+        raw = self._raw_headers
+        if raw is not None and not options.extra_headers:  # the common case: no merging
+            pairs = [(b"Host", url.netloc), *raw]
+            pairs.append((b"Accept", _ACCEPT_SSE if options.stream else _ACCEPT_JSON))
+            if body is not None:
+                pairs.append((b"Content-Type", b"application/json"))
+            if length is not None:
+                pairs.append((b"Content-Length", length.encode()))
+            headers: httpx.Headers | list[tuple[bytes, bytes]] = pairs  # httpx.Request copies
+        else:
+            headers = self._headers.copy()
+            headers["Accept"] = "text/event-stream" if options.stream else "application/json"
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            if options.extra_headers:
+                headers.update(options.extra_headers)
+            if "host" not in headers:
+                headers["Host"] = url.netloc.decode("ascii")
+            if length is not None and "content-length" not in headers:
+                headers["Content-Length"] = length
+        request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(content))
+        request.read()  # its content is known: .content works, as with content=
+        return request
+
+    def _url(self, path: str) -> httpx.URL:
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(
+                path if path.startswith(("http://", "https://")) else self.base_url + path
+            )
+            if len(self._urls) < 256:
+                self._urls[path] = url
+        return url
 
     async def request(
         self, method: str, path: str, *, body: object | None, options: RequestOptions
@@ -270,7 +340,7 @@ class Transport:
         run).
         """
         try:
-            response = await self.state.http().send(request, auth=auth, stream=True)
+            response = await self.state.send(request, auth=auth)
         except httpx.TransportError as exc:
             raise Failed(exc, failure_before_answer(exc), request) from exc
         if not response.is_success:
@@ -361,7 +431,7 @@ def encode_json(body: object) -> bytes:
     JSON), and so is a lone surrogate, which UTF-8 cannot encode.
     """
     try:
-        return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+        return _ENCODER.encode(body).encode()
     except (TypeError, ValueError) as exc:
         if isinstance(exc, UnicodeEncodeError):
             exc = ValueError("a string holds a lone surrogate, which UTF-8 cannot encode")

@@ -37,11 +37,17 @@ class ApiKeyAuth(httpx.Auth):
     def sync_auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response]:
         raise RuntimeError(SYNC_MESSAGE)
 
+    def authorize(self, request: httpx.Request) -> httpx.Request:
+        """Set the key's ``Authorization`` header on ``request``: the whole flow, which needs
+        no I/O and no second request (a 401 is the answer), so a sender may call it
+        directly instead of running the flow."""
+        request.headers["Authorization"] = self._header
+        return request
+
     async def async_auth_flow(
         self, request: httpx.Request
     ) -> AsyncGenerator[httpx.Request, httpx.Response]:
-        request.headers["Authorization"] = self._header
-        yield request
+        yield self.authorize(request)
 
 
 class NoCredentialsAuth(httpx.Auth):

@@ -13,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import httpx
 
 from .._config import DEFAULT_CONNECTION_LIMITS, DEFAULT_TIMEOUT
 from .._exceptions import ConfigurationError
+from .._limits import ERROR_BODY_BYTES, WHOLE_BODY
 
 if TYPE_CHECKING:
     import ssl
@@ -41,7 +42,9 @@ _NEEDS_ASYNCIO = (
 DEFAULT_LIMIT = DEFAULT_CONNECTION_LIMITS.max_connections or 1000
 
 # Request headers that describe the body as httpx framed it; aiohttp frames the bytes itself.
-_FRAMING_HEADERS = frozenset({"transfer-encoding", "content-length"})
+_FRAMING_HEADERS = frozenset({b"transfer-encoding", b"content-length"})
+# How many parsed URLs and timeouts a transport keeps (the SDK uses a handful of each).
+_CACHE_SIZE = 256
 
 
 def _import_aiohttp() -> ModuleType:
@@ -113,6 +116,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pid = os.getpid()
         self._closed = False
+        self._urls: dict[int, tuple[httpx.URL, Any]] = {}
+        self._timeouts: dict[tuple[float | None, ...], Any] = {}
 
     def _get_session(self) -> Any:
         loop = _running_asyncio_loop()
@@ -147,45 +152,93 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _client_timeout(self, timeout: Mapping[str, float | None]) -> Any:
         connect = timeout.get("connect")
         pool = timeout.get("pool")
-        return self._aiohttp.ClientTimeout(
-            total=None,
-            connect=None if connect is None or pool is None else connect + pool,
-            sock_connect=connect,
-            sock_read=timeout.get("read"),
-        )
+        read = timeout.get("read")
+        key = (connect, pool, read)
+        found = self._timeouts.get(key)
+        if found is None:
+            found = self._aiohttp.ClientTimeout(
+                total=None,
+                connect=None if connect is None or pool is None else connect + pool,
+                sock_connect=connect,
+                sock_read=read,
+            )
+            if len(self._timeouts) >= _CACHE_SIZE:
+                self._timeouts.clear()
+            self._timeouts[key] = found
+        return found
+
+    def _aiohttp_url(self, url: httpx.URL) -> Any:
+        """aiohttp's URL for ``url``, parsed once per `httpx.URL` object (the SDK reuses
+        one per path); the entry holds the object, so its id cannot be reused meanwhile."""
+        found = self._urls.get(id(url))
+        if found is not None and found[0] is url:
+            return found[1]
+        parsed = self._url(str(url), encoded=True)
+        if len(self._urls) >= _CACHE_SIZE:
+            self._urls.clear()
+        self._urls[id(url)] = (url, parsed)
+        return parsed
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request`` through aiohttp; return a response whose body streams."""
+        """Send ``request`` through aiohttp; return a response whose body streams.
+
+        When the request carries the `WHOLE_BODY` extension (the SDK reads the answer whole)
+        and the answer's length is known and within it, the body is read here in one step
+        and the response comes back already read.
+        """
         session = self._get_session()
         aiohttp = self._aiohttp
         body = await request.aread()
-        headers = [
-            (name, value)
-            for name, value in request.headers.multi_items()
+        headers = request.headers
+        encoding = headers.encoding
+        pairs = [
+            (name.decode(encoding), value.decode(encoding))
+            for name, value in headers.raw
             if name.lower() not in _FRAMING_HEADERS
         ]
         timeout = self._client_timeout(request.extensions.get("timeout") or {})
         try:
             response = await session.request(
                 request.method,
-                self._url(str(request.url), encoded=True),
-                headers=headers,
+                self._aiohttp_url(request.url),
+                headers=pairs,
                 data=body or None,
                 allow_redirects=False,
                 timeout=timeout,
             )
         except Exception as exc:
             _raise_mapped(aiohttp, exc, request, connecting=True)
-        return httpx.Response(
-            status_code=response.status,
-            headers=list(response.raw_headers),
-            stream=_ResponseStream(aiohttp, response, request),
+        stream: httpx.AsyncByteStream
+        content: bytes | None = None
+        whole = request.extensions.get(WHOLE_BODY)
+        length = response.content_length
+        status = response.status
+        if (
+            whole is not None
+            and length is not None
+            and length <= (whole if status < 300 else min(whole, ERROR_BODY_BYTES))
+            and "Content-Encoding" not in response.headers
+        ):
+            try:
+                content = await response.read()
+            except Exception as exc:
+                response.close()
+                stream = _FailedBody(aiohttp, exc, request)
+            else:
+                response.release()
+                stream = httpx.ByteStream(content)
+        else:
+            stream = _ResponseStream(aiohttp, response, request)
+        answer = httpx.Response(
+            status_code=status,
+            headers=response.raw_headers,
+            stream=stream,
             request=request,
-            extensions={
-                "http_version": f"HTTP/{response.version.major}.{response.version.minor}".encode(),
-                "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
-            },
+            extensions=_response_extensions(response.version, response.reason),
         )
+        if content is not None:
+            answer._content = content  # read: .content and .json() work at once
+        return answer
 
     def abandon(self) -> None:
         """Close the sockets of a session whose event loop has finished (or was forked from).
@@ -217,6 +270,36 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+def _response_extensions(version: Any, reason: str | None) -> dict[str, Any]:
+    """httpx's response extensions (a new dict: httpx copies it anyway, but a caller may
+    write to it) from aiohttp's version and reason; the common pair is encoded once."""
+    if version == (1, 1) and reason == "OK":
+        return dict(_HTTP11_OK)
+    return {
+        "http_version": f"HTTP/{version.major}.{version.minor}".encode(),
+        "reason_phrase": (reason or "").encode("latin-1", "replace"),
+    }
+
+
+_HTTP11_OK: Final = {"http_version": b"HTTP/1.1", "reason_phrase": b"OK"}
+
+
+class _FailedBody(httpx.AsyncByteStream):
+    """The body of an answer whose read failed in the transport: it raises the mapped
+    error when httpx reads it, where a streamed body would have failed."""
+
+    def __init__(self, aiohttp: ModuleType, exc: Exception, request: httpx.Request) -> None:
+        self._aiohttp = aiohttp
+        self._exc = exc
+        self._request = request
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self
+
+    async def __anext__(self) -> bytes:
+        _raise_mapped(self._aiohttp, self._exc, self._request, connecting=False)
 
 
 class _ResponseStream(httpx.AsyncByteStream):
