@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import pydantic
@@ -107,7 +107,7 @@ class Requester:
         same one retries use, so tests that pass a fake clock control both)."""
         return self._transport.clock
 
-    async def request(
+    def request(
         self,
         method: str,
         path: str,
@@ -115,8 +115,9 @@ class Requester:
         body: object | None = None,
         options: RequestOptions = _NO_OPTIONS,
         parse: Callable[[httpx.Response], _R],
-    ) -> _R:
-        """Send one call and parse its answer (or wrap it for ``with_raw_response``).
+    ) -> Coroutine[Any, Any, _R]:
+        """Send one call and parse its answer (or wrap it for ``with_raw_response``): await
+        the result. (A plain function returning the call's coroutine: one frame less.)
 
         Args:
             method: the HTTP method.
@@ -127,9 +128,9 @@ class Requester:
         """
         hooks = self._transport.instrumentation.hooks
         if hooks is None:
-            return await self._send(method, path, body, options, parse)
+            return self._send(method, path, body, options, parse)
         transport = self._transport
-        return await hooks.call(
+        return hooks.call(
             functools.partial(self._send, method, path, body, options, parse),
             method=method,
             path=path,

@@ -17,7 +17,7 @@ import pydantic
 
 from ._error_bodies import decode_body, request_id_of
 from ._exceptions import APIResponseValidationError
-from ._models import GlooModel, validation_summary
+from ._models import GlooModel, set_request_id, validation_summary
 
 if TYPE_CHECKING:
     import httpx
@@ -72,7 +72,7 @@ def parse_model(cls: type[_M]) -> Callable[[httpx.Response], _M]:
             model = cls.model_validate_json(response.content)
         except pydantic.ValidationError as exc:
             raise _invalid(response, cls.__name__, exc) from exc
-        model._request_id = request_id_of(response.headers)
+        set_request_id(model, request_id_of(response.headers))
         return model
 
     return parse

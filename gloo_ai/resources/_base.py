@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import pydantic
@@ -47,7 +47,7 @@ class AsyncAPIResource:
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
 
-    async def _request(
+    def _request(
         self,
         method: str,
         path: str,
@@ -55,8 +55,9 @@ class AsyncAPIResource:
         body: object | None,
         options: RequestOptions,
         parse: Callable[[httpx.Response], _R],
-    ) -> _R:
-        return await self._requester.request(method, path, body=body, options=options, parse=parse)
+    ) -> Coroutine[Any, Any, _R]:
+        """Send one call through the requester (await the result)."""
+        return self._requester.request(method, path, body=body, options=options, parse=parse)
 
     def _surface_path(self, paths: SurfacePaths, surface: object = None) -> str:
         """The path of ``paths`` on the call's ``surface`` (None or NOT_GIVEN: the client's).

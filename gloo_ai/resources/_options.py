@@ -20,14 +20,34 @@ def given(fields: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None and not isinstance(v, NotGiven)}
 
 
+# What most calls ask: no option of the caller's, the default policy (shared: it is frozen).
+_PLAIN = {stream: RequestOptions(stream=stream) for stream in (False, True)}
+# Call options that ask nothing of the request when None or an empty mapping.
+_EMPTY_ALLOWED = frozenset({"extra_headers", "extra_query"})
+
+
+def _asks_nothing(options: Mapping[str, Any]) -> bool:
+    """Whether the caller passed no request option (``extra_body`` is part of the body)."""
+    return all(
+        name == "extra_body"
+        or (
+            name in _EMPTY_ALLOWED and (value is None or (isinstance(value, Mapping) and not value))
+        )
+        for name, value in options.items()
+    )
+
+
 def call_options(
     options: Mapping[str, Any],
     *,
     retry: RetryPolicy,
     query: Mapping[str, object] | None = None,
     auth: bool = True,
+    stream: bool = False,
 ) -> RequestOptions:
     """The `RequestOptions` of a call: the caller's checked options and the method's policy."""
+    if retry == "default" and auth and not query and _asks_nothing(options):
+        return _PLAIN[stream]
     return request_options(
         extra_headers=options.get("extra_headers"),
         extra_query=options.get("extra_query"),
@@ -38,6 +58,7 @@ def call_options(
         query=query,
         auth=auth,
         retry=retry,
+        stream=stream,
     )
 
 

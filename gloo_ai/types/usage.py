@@ -119,7 +119,10 @@ class UsageTotals:
     ) -> None:
         """Add token counts (which may be corrections, negative) for ``model``."""
         with self._lock:
-            totals = self._models.setdefault(model or "", ModelUsage())
+            key = model or ""
+            totals = self._models.get(key)
+            if totals is None:
+                totals = self._models[key] = ModelUsage()
             totals.requests += requests
             totals.prompt_tokens += prompt_tokens
             totals.completion_tokens += completion_tokens

@@ -21,8 +21,9 @@ from ...types.chat import (
 )
 from ...types.chat.params import ToolCallFunctionParam, ToolCallParam
 from ...types.usage import UsageTotals
-from .._base import AsyncAPIResource, invalid_arguments, parse_model, request_options
+from .._base import AsyncAPIResource, invalid_arguments, parse_model
 from .._catalog import metered, warn_about_request
+from .._options import call_options
 from ._chunk_stream import chunk_stream_parser
 
 if TYPE_CHECKING:
@@ -219,15 +220,7 @@ class _CompletionsBase(AsyncAPIResource):
     ) -> ChatCompletion | AsyncStream[Any]:
         body = _body(where, params_cls, fields, options.get("extra_body"))
         warn_about_request(self._requester.shared, body)  # from the cached catalog only
-        request = request_options(
-            stream=stream,
-            extra_headers=options.get("extra_headers"),
-            extra_query=options.get("extra_query"),
-            timeout=options.get("timeout", NOT_GIVEN),
-            max_retries=options.get("max_retries", NOT_GIVEN),
-            max_rate_limit_retries=options.get("max_rate_limit_retries", NOT_GIVEN),
-            retry_read_errors=options.get("retry_read_errors", NOT_GIVEN),
-        )
+        request = call_options(options, retry="default", stream=stream)
         result: ChatCompletion | AsyncStream[Any] = await self._request(
             "POST",
             path,
