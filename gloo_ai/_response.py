@@ -65,8 +65,18 @@ class APIResponse(Generic[_T]):
 
 
 def parse_model(cls: type[_M]) -> Callable[[httpx.Response], _M]:
-    """A parser of a read JSON body into ``cls``, raising `APIResponseValidationError`."""
+    """A parser of a read JSON body into ``cls``, raising `APIResponseValidationError`
+    (made once per class: a call does not build one)."""
+    parser = _MODEL_PARSERS.get(cls)
+    if parser is None:
+        parser = _MODEL_PARSERS[cls] = _model_parser(cls)
+    return cast("Callable[[httpx.Response], _M]", parser)
 
+
+_MODEL_PARSERS: dict[type[GlooModel], Callable[[httpx.Response], GlooModel]] = {}
+
+
+def _model_parser(cls: type[_M]) -> Callable[[httpx.Response], _M]:
     def parse(response: httpx.Response) -> _M:
         try:
             model = cls.model_validate_json(response.content)

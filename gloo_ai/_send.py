@@ -13,6 +13,9 @@ response whose ``aclose()`` closes the transport's stream.
 
 from __future__ import annotations
 
+from collections.abc import Coroutine
+from typing import Any
+
 import httpx
 
 from ._auth import ApiKeyAuth
@@ -20,22 +23,35 @@ from ._auth import ApiKeyAuth
 __all__ = ["send_direct"]
 
 
-async def send_direct(
+def send_direct(
     transport: httpx.AsyncBaseTransport,
     request: httpx.Request,
     *,
     auth: httpx.Auth | None,
     cookies: httpx.Cookies,
-) -> httpx.Response:
-    """Send ``request`` through ``transport``, running ``auth``'s flow as httpx's client does.
+) -> Coroutine[Any, Any, httpx.Response]:
+    """Send ``request`` through ``transport``, running ``auth``'s flow as httpx's client does:
+    await the result for the response.
 
-    Returns the response unread unless the transport read it (its body streams), like
-    ``AsyncClient.send(stream=True)``.
+    The response is unread unless the transport read it (its body streams), like
+    ``AsyncClient.send(stream=True)``. Without auth, or with an API key (whose flow is one
+    header), the sending coroutine is returned as it is: no frame of its own.
     """
     if auth is None:
-        return await _send_one(transport, request, cookies)
-    if isinstance(auth, ApiKeyAuth):  # its flow is one header: no generator to run
-        return await _send_one(transport, auth.authorize(request), cookies)
+        return _send_one(transport, request, cookies)
+    if isinstance(auth, ApiKeyAuth):
+        return _send_one(transport, auth.authorize(request), cookies)
+    return _send_with_flow(transport, request, auth, cookies)
+
+
+async def _send_with_flow(
+    transport: httpx.AsyncBaseTransport,
+    request: httpx.Request,
+    auth: httpx.Auth,
+    cookies: httpx.Cookies,
+) -> httpx.Response:
+    """Run ``auth``'s flow: send each request it yields, give it each response, until it
+    ends; a response it answers with another request is read (and closed) first."""
     if auth.requires_request_body:
         await request.aread()
     flow = auth.async_auth_flow(request)

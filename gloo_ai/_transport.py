@@ -214,7 +214,7 @@ class Transport:
             if length is not None and "content-length" not in headers:
                 headers["Content-Length"] = length
         request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(content))
-        request.read()  # its content is known: .content works, as with content=
+        request._content = content  # what read() would set: .content works, as with content=
         return request
 
     def _url(self, path: str) -> httpx.URL:

@@ -272,11 +272,11 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             await session.close()
 
 
-def _response_extensions(version: Any, reason: str | None) -> dict[str, Any]:
-    """httpx's response extensions (a new dict: httpx copies it anyway, but a caller may
-    write to it) from aiohttp's version and reason; the common pair is encoded once."""
+def _response_extensions(version: Any, reason: str | None) -> Mapping[str, Any]:
+    """httpx's response extensions from aiohttp's version and reason (httpx copies them into
+    the response); the common pair is encoded once."""
     if version == (1, 1) and reason == "OK":
-        return dict(_HTTP11_OK)
+        return _HTTP11_OK
     return {
         "http_version": f"HTTP/{version.major}.{version.minor}".encode(),
         "reason_phrase": (reason or "").encode("latin-1", "replace"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import pydantic
@@ -167,7 +167,11 @@ def _wants_usage(body: Mapping[str, Any]) -> bool:
 
 
 class _CompletionsBase(AsyncAPIResource):
-    async def _create(
+    """What the completion areas share. `_create` and `_send` check and build the call at
+    once (raising before anything is sent) and return the call's coroutine for the caller
+    to await: no coroutine frames of their own on the way to the wire."""
+
+    def _create(
         self,
         path: str | SurfacePaths,
         where: str,
@@ -178,7 +182,7 @@ class _CompletionsBase(AsyncAPIResource):
         routed: bool,
         completion_cls: type[ChatCompletion] = ChatCompletion,
         stream_parser: StreamParser = chunk_stream_parser,
-    ) -> ChatCompletion | AsyncStream[Any]:
+    ) -> Coroutine[Any, Any, ChatCompletion | AsyncStream[Any]]:
         """Build the body from checked ``kwargs`` (``routed``: apply Gloo's routing rule)
         and send it; the answer is a ``completion_cls``, or a stream by ``stream_parser``."""
         check_stream(stream)
@@ -195,7 +199,7 @@ class _CompletionsBase(AsyncAPIResource):
                     fields.pop("model_family", NOT_GIVEN),
                 )
             )
-        return await self._send(
+        return self._send(
             path,
             where,
             params_cls,
@@ -206,7 +210,7 @@ class _CompletionsBase(AsyncAPIResource):
             stream_parser=stream_parser,
         )
 
-    async def _send(
+    def _send(
         self,
         path: str,
         where: str,
@@ -217,11 +221,11 @@ class _CompletionsBase(AsyncAPIResource):
         options: CallOptions,
         completion_cls: type[ChatCompletion] = ChatCompletion,
         stream_parser: StreamParser = chunk_stream_parser,
-    ) -> ChatCompletion | AsyncStream[Any]:
+    ) -> Coroutine[Any, Any, ChatCompletion | AsyncStream[Any]]:
         body = _body(where, params_cls, fields, options.get("extra_body"))
         warn_about_request(self._requester.shared, body)  # from the cached catalog only
         request = call_options(options, retry="default", stream=stream)
-        result: ChatCompletion | AsyncStream[Any] = await self._request(
+        return self._request(
             "POST",
             path,
             body=body,
@@ -233,4 +237,3 @@ class _CompletionsBase(AsyncAPIResource):
                 self._requester.shared.get(UsageTotals),
             ),
         )
-        return result
