@@ -133,6 +133,7 @@ async def throughput(
         "requests_per_round": per_round,
         "rounds": rounds,
         "server_cpu_ms_per_request": server_ms,
+        "paired": paired_ratios(out, "rounds_cpu_ms"),
     }
     return out
 
@@ -163,7 +164,11 @@ async def streaming(url: str, names: list[str], streams: int, rounds: int) -> di
             "chunks_per_stream": chunks[name],
             "rounds_cpu_us": [round(c, 2) for c in cpu],
         }
-    out["_meta"] = {"streams_per_round": per_round, "rounds": rounds}
+    out["_meta"] = {
+        "streams_per_round": per_round,
+        "rounds": rounds,
+        "paired": paired_ratios(out, "rounds_cpu_us"),
+    }
     return out
 
 
@@ -296,6 +301,29 @@ def _ratio(value: float, floor: float) -> str:
     return f"{value / floor:5.2f}x" if floor else "  n/a"
 
 
+# Client pairs whose CPU ratio a target names (issue 13): each is also given as the median of
+# its per-round ratios. The two clients of a pair run back to back in every round (the order
+# rotates), so a round's ratio cancels the slow drifts of a shared machine's speed that a
+# ratio of two medians keeps.
+PAIRS = (("gloo_aiohttp", "aiohttp"), ("gloo", "openai"), ("gloo", "httpx"))
+
+
+def paired_ratios(figures: dict[str, Any], key: str) -> dict[str, float]:
+    """``{"a/b": median over rounds of a's CPU / b's CPU}`` for the `PAIRS` in ``figures``."""
+    out: dict[str, float] = {}
+    for a, b in PAIRS:
+        if a in figures and b in figures:
+            rounds = zip(figures[a][key], figures[b][key], strict=True)
+            out[f"{a}/{b}"] = round(_median([x / y for x, y in rounds if y]), 3)
+    return out
+
+
+def _print_pairs(pairs: dict[str, float]) -> None:
+    if pairs:
+        shown = ", ".join(f"{name} {ratio:.2f}x" for name, ratio in pairs.items())
+        print(f"  paired CPU ratios (median of per-round ratios): {shown}")
+
+
 def report(result: dict[str, Any]) -> None:
     """Print the figures with their ratio to the floor."""
     print(
@@ -319,6 +347,7 @@ def report(result: dict[str, Any]) -> None:
                 f"{_ratio(floor['wall_ms'], f['wall_ms'])} of floor's rate"
                 + (f"   {f['failures']} FAILED" if f.get("failures") else "")
             )
+        _print_pairs(meta.get("paired", {}))
     if "streaming" in result:
         figures = result["streaming"]
         meta = figures["_meta"]
@@ -335,6 +364,7 @@ def report(result: dict[str, Any]) -> None:
                 f"{_ratio(f['cpu_us_per_chunk'], floor['cpu_us_per_chunk'])}"
                 f"   wall {f['wall_us_per_chunk']:7.2f} us/chunk"
             )
+        _print_pairs(meta.get("paired", {}))
     if "cold_start" in result:
         print("\nFirst call of a new AsyncGloo (medians):")
         for name, f in result["cold_start"].items():
