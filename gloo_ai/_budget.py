@@ -27,7 +27,7 @@ __all__ = ["CURRENT_CALL", "CallBudget", "tighter_timeout"]
 TimeoutPhases = Mapping[str, "float | None"]
 
 
-@dataclass
+@dataclass(slots=True)
 class CallBudget:
     """The retries one call has left, shared by every request it sends.
 

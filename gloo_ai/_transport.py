@@ -10,6 +10,7 @@ builds the error.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 from collections.abc import Callable, Mapping
@@ -252,8 +253,8 @@ class Transport:
         current = CURRENT_CALL.set(budget)
         try:
             return await self._send(
-                lambda: self.build_request(
-                    method, path, body=body, options=options, encoded=encoded
+                functools.partial(
+                    self.build_request, method, path, body=body, options=options, encoded=encoded
                 ),
                 auth=self.state.auth if options.auth else None,
                 stream=options.stream,

@@ -8,12 +8,13 @@ The cache is created once per client (``AsyncGloo.__init__``) and carried by the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 
 from .._config import Clock, SystemClock
 from .._pool import _current_loop
+from .._response import parse_model
 from .._streaming import AsyncStream
 from .._warnings import ModelCapabilityWarning, warn_at_caller
 from ..types.chat import ChatCompletion, ChatCompletionChunk
@@ -31,6 +32,7 @@ __all__ = [
     "ModelCatalogCache",
     "catalog_warnings",
     "metered",
+    "metered_model",
     "warn_about_request",
 ]
 
@@ -38,6 +40,7 @@ DEFAULT_CATALOG_TTL = 600.0
 REASONING_MIN_MAX_TOKENS = 1024
 
 _R = TypeVar("_R")
+_C = TypeVar("_C", bound=ChatCompletion)
 
 
 class ModelCatalogCache:
@@ -203,6 +206,23 @@ def warn_about_request(shared: SharedState, body: Mapping[str, Any]) -> None:
     for model_id, problem, message in catalog_warnings(catalog, body):
         if cache.first_time(model_id, problem):
             warn_at_caller(message, ModelCapabilityWarning)
+
+
+class _MeteredParsers:
+    """Per client (in its `SharedState`): the metered parser of each completion class."""
+
+    def __init__(self) -> None:
+        self.parsers: dict[type[ChatCompletion], Callable[[httpx.Response], Any]] = {}
+
+
+def metered_model(shared: SharedState, cls: type[_C]) -> Callable[[httpx.Response], _C]:
+    """``metered(parse_model(cls), <the client's UsageTotals>)``, made once per client and
+    class rather than per call."""
+    cache = shared.get(_MeteredParsers)
+    parser = cache.parsers.get(cls)
+    if parser is None:
+        parser = cache.parsers[cls] = metered(parse_model(cls), shared.get(UsageTotals))
+    return cast("Callable[[httpx.Response], _C]", parser)
 
 
 def metered(

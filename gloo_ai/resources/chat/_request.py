@@ -21,8 +21,8 @@ from ...types.chat import (
 )
 from ...types.chat.params import ToolCallFunctionParam, ToolCallParam
 from ...types.usage import UsageTotals
-from .._base import AsyncAPIResource, invalid_arguments, parse_model
-from .._catalog import metered, warn_about_request
+from .._base import AsyncAPIResource, invalid_arguments
+from .._catalog import metered, metered_model, warn_about_request
 from .._options import call_options
 from ._chunk_stream import chunk_stream_parser
 
@@ -223,7 +223,8 @@ class _CompletionsBase(AsyncAPIResource):
         stream_parser: StreamParser = chunk_stream_parser,
     ) -> Coroutine[Any, Any, ChatCompletion | AsyncStream[Any]]:
         body = _body(where, params_cls, fields, options.get("extra_body"))
-        warn_about_request(self._requester.shared, body)  # from the cached catalog only
+        shared = self._requester.shared
+        warn_about_request(shared, body)  # from the cached catalog only
         request = call_options(options, retry="default", stream=stream)
         return self._request(
             "POST",
@@ -231,9 +232,9 @@ class _CompletionsBase(AsyncAPIResource):
             body=body,
             options=request,
             parse=metered(
-                stream_parser(include_usage=_wants_usage(body))
-                if stream
-                else parse_model(completion_cls),
-                self._requester.shared.get(UsageTotals),
-            ),
+                stream_parser(include_usage=_wants_usage(body)),
+                shared.get(UsageTotals),
+            )
+            if stream
+            else metered_model(shared, completion_cls),
         )
