@@ -117,6 +117,8 @@ def check_arguments(
             any) or a missing required one; raised before any I/O.
     """
     required, allowed = _names(spec)
+    if allowed.issuperset(kwargs) and required <= kwargs.keys():
+        return  # every call that is right: two set checks
     unknown = [name for name in kwargs if name not in allowed]
     if unknown:
         candidates = sorted(allowed | set(also))

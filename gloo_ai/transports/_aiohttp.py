@@ -188,7 +188,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         """
         session = self._get_session()
         aiohttp = self._aiohttp
-        body = await request.aread()
+        try:
+            body = request.content  # a body the SDK built is known already
+        except httpx.RequestNotRead:
+            body = await request.aread()
         headers = request.headers
         encoding = headers.encoding
         pairs = [

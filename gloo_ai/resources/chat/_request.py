@@ -36,6 +36,8 @@ StreamParser: TypeAlias = Callable[..., Callable[["httpx.Response"], AsyncStream
 
 
 def _message_input(message: object) -> object:
+    if type(message) is dict:  # the common case, before the ABC checks below
+        return message
     if isinstance(message, ChatCompletionMessage):
         return AssistantMessage(
             content=message.content,
