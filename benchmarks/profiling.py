@@ -143,7 +143,7 @@ def micro() -> dict[str, float]:
             lambda: json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
         ),
         "build_request (headers, json.dumps, httpx.Request)": _per_call(
-            lambda: transport.build_request(
+            lambda: transport.builder.build(
                 "POST", "/ai/v2/chat/completions", body=body, options=options
             )
         ),

@@ -101,7 +101,7 @@ async def measure(completion: bytes, n: int, repeats: int) -> dict[str, float]:
     adapter._get_session = lambda: session
     options = RequestOptions()
     body = {"messages": MESSAGES, "model": MODEL, "auto_routing": False}
-    request = transport.build_request("POST", PATH, body=body, options=options)
+    request = transport.builder.build("POST", PATH, body=body, options=options)
     request.headers["Authorization"] = "Bearer k"
     layers: dict[str, Callable[[], Awaitable[object]]] = {
         "transport adapter": lambda: adapter.handle_async_request(request),

@@ -1,4 +1,4 @@
-"""The one place that sends: building a request per attempt, the retry loop, status → error.
+"""The one place that sends: a request per attempt, the retry loop, status → error.
 
 Every call goes through `Transport.request` (API calls, with the call's body kind, auth and
 retry policy) or `Transport.send_token_request` (the token endpoint's own request, without
@@ -11,7 +11,6 @@ builds the error.
 from __future__ import annotations
 
 import functools
-import json
 import random
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
@@ -28,12 +27,12 @@ from ._config import (
     RetryPolicy,
 )
 from ._error_bodies import request_id_of
-from ._exceptions import InvalidArgumentError
 from ._hooks import GLOBAL_HOOKS, HookSlot
-from ._limits import DEFAULT_LIMITS, EXTENSION, WHOLE_BODY, BodyLimits, read_body, read_error_body
+from ._limits import DEFAULT_LIMITS, BodyLimits, read_body, read_error_body
 from ._logs import log_attempt, log_retry
 from ._multipart import MultipartBody
 from ._pool import HttpState
+from ._request_builder import RequestBuilder, encode_json, timeout_extension
 from ._retry import (
     backoff_delay,
     decide,
@@ -56,18 +55,10 @@ NO_BODY: Any = None
 
 _V = TypeVar("_V")
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-_ACCEPT_JSON = b"application/json"
-_ACCEPT_SSE = b"text/event-stream"
-# Headers a call sets itself: a default naming one of them takes the merging path.
-_PER_CALL_HEADERS = frozenset(
-    {"accept", "content-type", "content-length", "host", "transfer-encoding"}
-)
-
 
 class Transport:
-    """Builds requests, sends them through the auth flow, retries, and maps errors.
+    """Sends each attempt's request (built by its `RequestBuilder`) through the auth flow,
+    retries, and maps errors.
 
     Args:
         state: the shared pool and auth flow.
@@ -108,17 +99,10 @@ class Transport:
         self.retry_read_errors = retry_read_errors
         self.headers = dict(headers)
         self.clock = clock
-        self._timeout_ext = _timeout_extension(timeout)
-        self._random = random.Random()
-        self._urls: dict[str, httpx.URL] = {}
-        self._headers = httpx.Headers(self.headers)
-        # The defaults as raw byte pairs, ready to be joined with a call's own headers; None
-        # when a default names a header the SDK sets per call (then the slower path merges).
-        self._raw_headers: list[tuple[bytes, bytes]] | None = (
-            None
-            if any(name in _PER_CALL_HEADERS for name in (k.lower() for k in self.headers))
-            else self._headers.raw
+        self.builder = RequestBuilder(
+            base_url=base_url, headers=self.headers, limits=limits, timeout=timeout
         )
+        self._random = random.Random()
 
     def copy(self, **changes: Any) -> Transport:
         """A transport on the same pool and auth flow with other defaults (``with_options``):
@@ -136,97 +120,6 @@ class Transport:
             "instrumentation": self.instrumentation,
         }
         return Transport(self.state, **{**settings, **changes})
-
-    def build_request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: object | None,
-        options: RequestOptions,
-        encoded: bytes | None = None,
-    ) -> httpx.Request:
-        """Build the request for one attempt (no I/O).
-
-        ``body`` is None (no body), a `MultipartBody` (streamed anew for each attempt), or
-        anything JSON-serialisable; ``encoded`` is that JSON already encoded, so that a
-        retried call does not encode it again.
-        """
-        url = self._url(path)
-        params = options.query
-        if options.extra_query:
-            params = {**(params or {}), **options.extra_query}
-        if isinstance(body, MultipartBody):  # streamed: httpx frames it (chunked)
-            headers = dict(self.headers)
-            headers["Accept"] = "text/event-stream" if options.stream else "application/json"
-            headers.update(body.headers())
-            if options.extra_headers:
-                headers.update(options.extra_headers)
-            request = httpx.Request(
-                method, url, headers=headers, content=body.stream(), params=params
-            )
-        else:
-            request = self._bytes_request(method, url, body, encoded, options, params)
-        request.extensions[EXTENSION] = self.limits
-        if not options.stream:
-            request.extensions[WHOLE_BODY] = self.limits.response_bytes
-        request.extensions["timeout"] = (
-            self._timeout_ext
-            if isinstance(options.timeout, NotGiven)
-            else _timeout_extension(options.timeout)
-        )
-        return request
-
-    def _bytes_request(
-        self,
-        method: str,
-        url: httpx.URL,
-        body: object | None,
-        encoded: bytes | None,
-        options: RequestOptions,
-        params: Mapping[str, Any] | None,
-    ) -> httpx.Request:
-        """A request with a JSON body, or none, with the headers httpx would add (``Host``,
-        ``Content-Length``) set here, so that httpx does not rebuild the header list."""
-        content = b""
-        if body is not None:
-            content = encoded if encoded is not None else encode_json(body)
-        if params is not None:
-            url = httpx.URL(url, params=params)
-        length = str(len(content)) if content or method in _BODY_METHODS else None
-        raw = self._raw_headers
-        if raw is not None and not options.extra_headers:  # the common case: no merging
-            pairs = [(b"Host", url.netloc), *raw]
-            pairs.append((b"Accept", _ACCEPT_SSE if options.stream else _ACCEPT_JSON))
-            if body is not None:
-                pairs.append((b"Content-Type", b"application/json"))
-            if length is not None:
-                pairs.append((b"Content-Length", length.encode()))
-            headers: httpx.Headers | list[tuple[bytes, bytes]] = pairs  # httpx.Request copies
-        else:
-            headers = self._headers.copy()
-            headers["Accept"] = "text/event-stream" if options.stream else "application/json"
-            if body is not None:
-                headers["Content-Type"] = "application/json"
-            if options.extra_headers:
-                headers.update(options.extra_headers)
-            if "host" not in headers:
-                headers["Host"] = url.netloc.decode("ascii")
-            if length is not None and "content-length" not in headers:
-                headers["Content-Length"] = length
-        request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(content))
-        request._content = content  # what read() would set: .content works, as with content=
-        return request
-
-    def _url(self, path: str) -> httpx.URL:
-        url = self._urls.get(path)
-        if url is None:
-            url = httpx.URL(
-                path if path.startswith(("http://", "https://")) else self.base_url + path
-            )
-            if len(self._urls) < 256:
-                self._urls[path] = url
-        return url
 
     async def request(
         self, method: str, path: str, *, body: object | None, options: RequestOptions
@@ -246,15 +139,15 @@ class Transport:
         budget = CallBudget(
             _given(options.max_retries, self.max_retries),
             _given(options.max_rate_limit_retries, self.max_rate_limit_retries),
-            timeout=self._timeout_ext
+            timeout=self.builder.timeout_ext
             if isinstance(options.timeout, NotGiven)
-            else _timeout_extension(options.timeout),
+            else timeout_extension(options.timeout),
         )
         current = CURRENT_CALL.set(budget)
         try:
             return await self._send(
                 functools.partial(
-                    self.build_request, method, path, body=body, options=options, encoded=encoded
+                    self.builder.build, method, path, body=body, options=options, encoded=encoded
                 ),
                 auth=self.state.auth if options.auth else None,
                 stream=options.stream,
@@ -280,7 +173,7 @@ class Transport:
         def bounded() -> httpx.Request:
             request = build()
             request.extensions["timeout"] = tighter_timeout(
-                request.extensions.get("timeout", self._timeout_ext), budget.timeout
+                request.extensions.get("timeout", self.builder.timeout_ext), budget.timeout
             )
             return request
 
@@ -423,32 +316,3 @@ class Transport:
 
 def _given(value: _V | NotGiven, default: _V) -> _V:
     return default if isinstance(value, NotGiven) else value
-
-
-def encode_json(body: object) -> bytes:
-    """Encode a JSON body compactly; a value JSON cannot carry is an `InvalidArgumentError`.
-
-    NaN and infinity are refused (JSON has no such numbers: ``NaN`` on the wire is invalid
-    JSON), and so is a lone surrogate, which UTF-8 cannot encode.
-    """
-    try:
-        return _ENCODER.encode(body).encode()
-    except (TypeError, ValueError) as exc:
-        if isinstance(exc, UnicodeEncodeError):
-            exc = ValueError("a string holds a lone surrogate, which UTF-8 cannot encode")
-        elif "Out of range float" in str(exc):
-            exc = ValueError("NaN and infinity are not JSON numbers (found in the body)")
-        raise InvalidArgumentError(
-            f"The request body cannot be sent as JSON: {exc}. Pass finite numbers and "
-            "plain text (str, int, float, bool, None, lists and dicts)."
-        ) from None
-    except RecursionError:
-        raise InvalidArgumentError(
-            "The request body is nested too deeply (or refers to itself) to send as JSON."
-        ) from None
-
-
-def _timeout_extension(timeout: float | httpx.Timeout | None) -> dict[str, Any]:
-    if isinstance(timeout, httpx.Timeout):
-        return timeout.as_dict()
-    return httpx.Timeout(timeout).as_dict()

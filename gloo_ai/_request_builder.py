@@ -1,0 +1,188 @@
+"""Building the `httpx.Request` of one attempt: URL, headers, body, extensions. No I/O.
+
+`RequestBuilder` holds what every request of a client shares (the base URL, the default
+headers, the body limits, the default timeout) in the form a request needs it: the URL of
+each path made once, the default headers as raw pairs that a call's own are appended to (so
+httpx normalises the list once), the timeout as httpx's extension. `Transport` builds each
+attempt's request here and sends it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from ._config import NotGiven, RequestOptions
+from ._exceptions import InvalidArgumentError
+from ._limits import EXTENSION, WHOLE_BODY, BodyLimits
+from ._multipart import MultipartBody
+
+__all__ = ["RequestBuilder", "encode_json", "timeout_extension"]
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+_ACCEPT = {False: "application/json", True: "text/event-stream"}
+_RAW_ACCEPT = {stream: value.encode() for stream, value in _ACCEPT.items()}
+# Headers a call sets itself: a default naming one of them takes the merging path.
+_PER_CALL_HEADERS = frozenset(
+    {"accept", "content-type", "content-length", "host", "transfer-encoding"}
+)
+_URL_CACHE_SIZE = 256
+
+
+class RequestBuilder:
+    """Builds each attempt's request from a client's shared settings and a call's options.
+
+    Args:
+        base_url: prefix of every relative path.
+        headers: headers sent with every call (``User-Agent`` and the user's defaults).
+        limits: the body limits, carried to the transport as a request extension.
+        timeout: the default timeout of a call.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: Mapping[str, str],
+        limits: BodyLimits,
+        timeout: float | httpx.Timeout | None,
+    ) -> None:
+        self.base_url = base_url
+        self.limits = limits
+        self.timeout_ext = timeout_extension(timeout)
+        self._headers = httpx.Headers(headers)
+        # The defaults as raw byte pairs, ready to be joined with a call's own headers; None
+        # when a default names a header the SDK sets per call (then the merging path).
+        self._raw_headers: list[tuple[bytes, bytes]] | None = (
+            self._headers.raw
+            if _PER_CALL_HEADERS.isdisjoint(name.lower() for name in headers)
+            else None
+        )
+        self._urls: dict[str, httpx.URL] = {}
+
+    def build(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: object | None,
+        options: RequestOptions,
+        encoded: bytes | None = None,
+    ) -> httpx.Request:
+        """Build the request for one attempt.
+
+        ``body`` is None (no body), a `MultipartBody` (streamed anew for each attempt), or
+        anything JSON-serialisable; ``encoded`` is that JSON already encoded, so that a
+        retried call does not encode it again.
+        """
+        url = self._url(path)
+        params = options.query
+        if options.extra_query:
+            params = {**(params or {}), **options.extra_query}
+        if isinstance(body, MultipartBody):  # streamed: httpx frames it (chunked)
+            headers = self._merged_headers(options, body.headers())
+            request = httpx.Request(
+                method, url, headers=headers, content=body.stream(), params=params
+            )
+        else:
+            request = self._bytes_request(method, url, body, encoded, options, params)
+        request.extensions[EXTENSION] = self.limits
+        if not options.stream:
+            request.extensions[WHOLE_BODY] = self.limits.response_bytes
+        request.extensions["timeout"] = (
+            self.timeout_ext
+            if isinstance(options.timeout, NotGiven)
+            else timeout_extension(options.timeout)
+        )
+        return request
+
+    def _bytes_request(
+        self,
+        method: str,
+        url: httpx.URL,
+        body: object | None,
+        encoded: bytes | None,
+        options: RequestOptions,
+        params: Mapping[str, Any] | None,
+    ) -> httpx.Request:
+        """A request with a JSON body, or none, with the headers httpx would add (``Host``,
+        ``Content-Length``) set here, so that httpx does not rebuild the header list."""
+        content = b""
+        if body is not None:
+            content = encoded if encoded is not None else encode_json(body)
+        if params is not None:
+            url = httpx.URL(url, params=params)
+        length = str(len(content)) if content or method in _BODY_METHODS else None
+        headers: httpx.Headers | list[tuple[bytes, bytes]]
+        raw = self._raw_headers
+        if raw is not None and not options.extra_headers:  # the common case: no merging
+            headers = [(b"Host", url.netloc), *raw, (b"Accept", _RAW_ACCEPT[options.stream])]
+            if body is not None:
+                headers.append((b"Content-Type", b"application/json"))
+            if length is not None:
+                headers.append((b"Content-Length", length.encode()))
+        else:
+            json_type = {"Content-Type": "application/json"} if body is not None else None
+            headers = self._merged_headers(options, json_type)
+            if "host" not in headers:
+                headers["Host"] = url.netloc.decode("ascii")
+            if length is not None and "content-length" not in headers:
+                headers["Content-Length"] = length
+        request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(content))
+        request._content = content  # what read() would set: .content works, as with content=
+        return request
+
+    def _merged_headers(
+        self, options: RequestOptions, body_headers: Mapping[str, str] | None
+    ) -> httpx.Headers:
+        """The defaults, then the SDK's ``Accept`` and the body's headers, then the call's."""
+        headers = self._headers.copy()
+        headers["Accept"] = _ACCEPT[options.stream]
+        if body_headers:
+            headers.update(body_headers)
+        if options.extra_headers:
+            headers.update(options.extra_headers)
+        return headers
+
+    def _url(self, path: str) -> httpx.URL:
+        url = self._urls.get(path)
+        if url is None:
+            absolute = path.startswith(("http://", "https://"))
+            url = httpx.URL(path if absolute else self.base_url + path)
+            if len(self._urls) < _URL_CACHE_SIZE:
+                self._urls[path] = url
+        return url
+
+
+def encode_json(body: object) -> bytes:
+    """Encode a JSON body compactly; a value JSON cannot carry is an `InvalidArgumentError`.
+
+    NaN and infinity are refused (JSON has no such numbers: ``NaN`` on the wire is invalid
+    JSON), and so is a lone surrogate, which UTF-8 cannot encode.
+    """
+    try:
+        return _ENCODER.encode(body).encode()
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, UnicodeEncodeError):
+            exc = ValueError("a string holds a lone surrogate, which UTF-8 cannot encode")
+        elif "Out of range float" in str(exc):
+            exc = ValueError("NaN and infinity are not JSON numbers (found in the body)")
+        raise InvalidArgumentError(
+            f"The request body cannot be sent as JSON: {exc}. Pass finite numbers and "
+            "plain text (str, int, float, bool, None, lists and dicts)."
+        ) from None
+    except RecursionError:
+        raise InvalidArgumentError(
+            "The request body is nested too deeply (or refers to itself) to send as JSON."
+        ) from None
+
+
+def timeout_extension(timeout: float | httpx.Timeout | None) -> dict[str, Any]:
+    """httpx's per-request ``timeout`` extension for ``timeout``."""
+    if isinstance(timeout, httpx.Timeout):
+        return timeout.as_dict()
+    return httpx.Timeout(timeout).as_dict()
