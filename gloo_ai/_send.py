@@ -4,8 +4,8 @@ httpx's ``AsyncClient.send`` wraps each request in layers the SDK does not use o
 built itself: redirects (off), event hooks (none), a transport chosen per URL for proxies
 (none: the aiohttp client it builds ignores the environment), an elapsed-time timer (which
 asks sniffio for the running library twice per request) and a log line (the SDK writes its
-own). On the aiohttp transport they were a tenth of the client's CPU per request
-(docs/performance.md). `send_direct` keeps what the SDK relies on, as httpx does it: the
+own); docs/performance.md has what leaving them out saves on the aiohttp transport.
+`send_direct` keeps what the SDK relies on, as httpx does it: the
 auth flow (its 401 replay included), the cookie store (answers' cookies are kept; like
 ``AsyncClient.send`` with a request built outside the client, none are sent), and a
 response whose ``aclose()`` closes the transport's stream.

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.loopback import LoopbackServer
+
+if TYPE_CHECKING:
+    from gloo_ai import AsyncGloo
 
 GLOO_ENV = (
     "GLOO_CLIENT_ID",
@@ -106,3 +111,29 @@ def loopback() -> Iterator[LoopbackServer]:
         yield server
     finally:
         server.stop()
+
+
+SEND_FORMS = ("httpx", "aiohttp", "aiohttp_given")
+"""The ways a request leaves the SDK: the default transport, ``transport="aiohttp"`` (sent
+below httpx's client), and an `aiohttp_client()` passed as ``http_client``."""
+
+
+@asynccontextmanager
+async def gloo_on(form: str, url: str, clock: FakeClock, **kwargs: Any) -> AsyncIterator[AsyncGloo]:
+    """An AsyncGloo (API key ``"k"`` unless client credentials are given) sending the
+    ``form`` way (one of `SEND_FORMS`); it, and a given http_client, closed on exit."""
+    from gloo_ai import AsyncGloo
+    from gloo_ai.transports import aiohttp_client
+
+    http = aiohttp_client() if form == "aiohttp_given" else None
+    if "client_id" not in kwargs:
+        kwargs.setdefault("api_key", "k")
+    if form == "aiohttp":
+        kwargs["transport"] = "aiohttp"
+    client = AsyncGloo(base_url=url, http_client=http, _clock=clock, **kwargs)
+    try:
+        yield client
+    finally:
+        await client.aclose()
+        if http is not None:
+            await http.aclose()

@@ -14,8 +14,8 @@ import json
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,14 @@ from gloo_ai import (
 )
 from gloo_ai.transports import AiohttpTransport, aiohttp_client
 from gloo_ai.types.chat import ChatCompletion, ChatCompletionChunk
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, FakeClock, completion_json, token_json
+from tests.conftest import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FakeClock,
+    completion_json,
+    gloo_on,
+    token_json,
+)
 from tests.loopback import LoopbackServer, Reply
 
 pytest.importorskip("aiohttp")
@@ -60,22 +67,10 @@ def _form(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(sys.modules[__name__], "FORM", request.param)
 
 
-@asynccontextmanager
-async def gloo(url: str, clock: FakeClock, **kwargs: object) -> AsyncIterator[AsyncGloo]:
+def gloo(url: str, clock: FakeClock, **kwargs: Any) -> AbstractAsyncContextManager[AsyncGloo]:
     """An API-key AsyncGloo on aiohttp: ``transport="aiohttp"`` (the client owns it), or an
     `aiohttp_client()` passed as ``http_client`` (closed here); closed on exit."""
-    http = aiohttp_client() if FORM == "given" else None
-    if "client_id" not in kwargs:
-        kwargs["api_key"] = "k"
-    if http is None:
-        kwargs["transport"] = "aiohttp"
-    client = AsyncGloo(base_url=url, http_client=http, _clock=clock, **kwargs)  # type: ignore[arg-type]
-    try:
-        yield client
-    finally:
-        await client.aclose()
-        if http is not None:
-            await http.aclose()
+    return gloo_on("aiohttp" if FORM == "owned" else "aiohttp_given", url, clock, **kwargs)
 
 
 async def complete(client: AsyncGloo, **kwargs: object) -> ChatCompletion:

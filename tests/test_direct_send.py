@@ -10,8 +10,6 @@ transport), so the direct path is held to what httpx's client does.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -29,7 +27,15 @@ from gloo_ai import (
 from gloo_ai._config import RequestOptions
 from gloo_ai.resources._options import call_options
 from gloo_ai.transports import AiohttpTransport, aiohttp_client
-from tests.conftest import CLIENT_ID, CLIENT_SECRET, FakeClock, completion_json, token_json
+from tests.conftest import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SEND_FORMS,
+    FakeClock,
+    completion_json,
+    gloo_on,
+    token_json,
+)
 from tests.loopback import LoopbackServer, Reply
 
 pytest.importorskip("aiohttp")
@@ -37,24 +43,8 @@ pytest.importorskip("aiohttp")
 PATH = "/ai/v2/chat/completions"
 TOKEN_PATH = "/oauth2/token"
 MESSAGES = [{"role": "user", "content": "How can I be joyful in hard times?"}]
-FORMS = ["httpx", "aiohttp", "aiohttp_given"]
-
-
-@asynccontextmanager
-async def gloo(form: str, url: str, clock: FakeClock, **kwargs: Any) -> AsyncIterator[AsyncGloo]:
-    """An AsyncGloo (API key unless credentials are given) sending the ``form`` way."""
-    http = aiohttp_client() if form == "aiohttp_given" else None
-    if "client_id" not in kwargs:
-        kwargs.setdefault("api_key", "k")
-    if form == "aiohttp":
-        kwargs["transport"] = "aiohttp"
-    client = AsyncGloo(base_url=url, http_client=http, _clock=clock, **kwargs)
-    try:
-        yield client
-    finally:
-        await client.aclose()
-        if http is not None:
-            await http.aclose()
+FORMS = list(SEND_FORMS)
+gloo = gloo_on
 
 
 async def complete(client: AsyncGloo, **kwargs: Any) -> str | None:

@@ -29,12 +29,13 @@ _EMPTY_ALLOWED = frozenset({"extra_headers", "extra_query"})
 def _asks_nothing(options: Mapping[str, Any]) -> bool:
     """Whether the caller passed no request option (``extra_body`` is part of the body)."""
     return all(
-        name == "extra_body"
-        or (
-            name in _EMPTY_ALLOWED and (value is None or (isinstance(value, Mapping) and not value))
-        )
+        name == "extra_body" or (name in _EMPTY_ALLOWED and _empty(value))
         for name, value in options.items()
     )
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, Mapping) and not value)
 
 
 def call_options(
