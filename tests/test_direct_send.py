@@ -265,3 +265,18 @@ def test_a_call_without_options_shares_one_request_options() -> None:
     assert call_options({}, retry="default", query={"q": 1}).query == {"q": 1}
     with pytest.raises(InvalidArgumentError):
         call_options({"extra_headers": 0}, retry="default")  # still checked
+
+
+@pytest.mark.asyncio
+async def test_an_upload_sends_one_accept_whatever_the_defaults_case() -> None:
+    import respx
+
+    with respx.mock(base_url="https://api.test") as router:
+        route = router.post("/upload").respond(200, json={"ok": True})
+        async with AsyncGloo(
+            api_key="k", base_url="https://api.test", default_headers={"accept": "text/plain"}
+        ) as client:
+            await client.post("/upload", cast_to=object, files={"file": b"data"})
+    request = route.calls.last.request
+    assert request.headers.get_list("accept") == ["application/json"]
+    assert request.headers["content-type"].startswith("multipart/form-data")
