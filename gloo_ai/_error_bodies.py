@@ -14,6 +14,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from ._httpx_objects import header_value
+
 if TYPE_CHECKING:
     import httpx
 
@@ -144,8 +146,7 @@ def _detail_text(detail: object) -> str | None:
 
 def request_id_of(headers: httpx.Headers) -> str | None:
     """Return the request id the server sent, if any."""
-    value: str | None = headers.get("x-request-id") or headers.get("request-id")
-    return value
+    return header_value(headers, b"x-request-id") or header_value(headers, b"request-id")
 
 
 def loads(data: str | bytes | bytearray) -> object:

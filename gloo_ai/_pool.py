@@ -25,6 +25,7 @@ import httpx
 from ._config import DEFAULT_CONNECTION_LIMITS
 from ._connection_pool import install_linear_pool
 from ._exceptions import ConfigurationError
+from ._httpx_objects import names_any
 from ._send import send_direct
 
 __all__ = ["TRANSPORTS", "HttpState", "TransportName", "check_transport", "lazy_cookies"]
@@ -106,7 +107,7 @@ class _LazyCookies(httpx.Cookies):
     """
 
     def extract_cookies(self, response: httpx.Response) -> None:
-        if any(name.lower() in _SET_COOKIE for name, _ in response.headers.raw):
+        if names_any(response.headers, _SET_COOKIE):
             super().extract_cookies(response)
 
 
@@ -160,14 +161,16 @@ class HttpState:
     def _new_http(self) -> httpx.AsyncClient:
         limits = DEFAULT_CONNECTION_LIMITS
         if self.transport == "aiohttp":
-            from .transports import aiohttp_client
+            from .transports import AiohttpTransport, aiohttp_client
 
-            return lazy_cookies(
-                aiohttp_client(
-                    limit=limits.max_connections or 1000,
-                    keepalive_timeout=limits.keepalive_expiry or 30.0,
-                )
+            http = aiohttp_client(
+                limit=limits.max_connections or 1000,
+                keepalive_timeout=limits.keepalive_expiry or 30.0,
             )
+            transport = http._transport
+            assert isinstance(transport, AiohttpTransport)
+            transport._skip_own_loop_checks()  # http() makes them before every request
+            return lazy_cookies(http)
         http = httpx.AsyncClient(limits=limits, follow_redirects=False)
         install_linear_pool(http)
         return lazy_cookies(http)

@@ -15,8 +15,10 @@ from typing import Any
 
 import httpx
 
+from . import _httpx_objects
 from ._config import NotGiven, RequestOptions
 from ._exceptions import InvalidArgumentError
+from ._httpx_objects import Triple
 from ._limits import EXTENSION, WHOLE_BODY, BodyLimits
 from ._multipart import MultipartBody
 
@@ -25,7 +27,10 @@ __all__ = ["RequestBuilder", "encode_json", "timeout_extension"]
 _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 _ACCEPT = {False: "application/json", True: "text/event-stream"}
-_RAW_ACCEPT = {stream: value.encode() for stream, value in _ACCEPT.items()}
+_ACCEPT_TRIPLE: dict[bool, Triple] = {
+    stream: (b"Accept", b"accept", value.encode()) for stream, value in _ACCEPT.items()
+}
+_JSON_TYPE: Triple = (b"Content-Type", b"content-type", b"application/json")
 # Headers a call sets itself: a default naming one of them takes the merging path.
 _PER_CALL_HEADERS = frozenset(
     {"accept", "content-type", "content-length", "host", "transfer-encoding"}
@@ -55,14 +60,14 @@ class RequestBuilder:
         self.limits = limits
         self.timeout_ext = timeout_extension(timeout)
         self._headers = httpx.Headers(headers)
-        # The defaults as raw byte pairs, ready to be joined with a call's own headers; None
+        # The defaults as httpx keeps headers, ready to be joined with a call's own; None
         # when a default names a header the SDK sets per call (then the merging path).
-        self._raw_headers: list[tuple[bytes, bytes]] | None = (
-            self._headers.raw
+        self._triples: list[Triple] | None = (
+            list(_httpx_objects.header_triples(self._headers))
             if _PER_CALL_HEADERS.isdisjoint(name.lower() for name in headers)
             else None
         )
-        self._urls: dict[str, httpx.URL] = {}
+        self._urls: dict[str, tuple[httpx.URL, Triple]] = {}
 
     def build(
         self,
@@ -79,7 +84,7 @@ class RequestBuilder:
         anything JSON-serialisable; ``encoded`` is that JSON already encoded, so that a
         retried call does not encode it again.
         """
-        url = self._url(path)
+        url, host = self._url(path)
         params = options.query
         if options.extra_query:
             params = {**(params or {}), **options.extra_query}
@@ -89,7 +94,7 @@ class RequestBuilder:
                 method, url, headers=headers, content=body.stream(), params=params
             )
         else:
-            request = self._bytes_request(method, url, body, encoded, options, params)
+            request = self._bytes_request(method, url, host, body, encoded, options, params)
         request.extensions[EXTENSION] = self.limits
         if not options.stream:
             request.extensions[WHOLE_BODY] = self.limits.response_bytes
@@ -104,6 +109,7 @@ class RequestBuilder:
         self,
         method: str,
         url: httpx.URL,
+        host: Triple,
         body: object | None,
         encoded: bytes | None,
         options: RequestOptions,
@@ -117,22 +123,23 @@ class RequestBuilder:
         if params is not None:
             url = httpx.URL(url, params=params)
         length = str(len(content)) if content or method in _BODY_METHODS else None
-        headers: httpx.Headers | list[tuple[bytes, bytes]]
-        raw = self._raw_headers
-        if raw is not None and not options.extra_headers:  # the common case: no merging
-            headers = [(b"Host", url.netloc), *raw, (b"Accept", _RAW_ACCEPT[options.stream])]
+        triples = self._triples
+        if triples is not None and not options.extra_headers:  # the common case: no merging
+            headers = [host, *triples, _ACCEPT_TRIPLE[options.stream]]
             if body is not None:
-                headers.append((b"Content-Type", b"application/json"))
+                headers.append(_JSON_TYPE)
             if length is not None:
-                headers.append((b"Content-Length", length.encode()))
-        else:
-            json_type = {"Content-Type": "application/json"} if body is not None else None
-            headers = self._merged_headers(options, json_type)
-            if "host" not in headers:
-                headers["Host"] = url.netloc.decode("ascii")
-            if length is not None and "content-length" not in headers:
-                headers["Content-Length"] = length
-        request = httpx.Request(method, url, headers=headers, stream=httpx.ByteStream(content))
+                headers.append((b"Content-Length", b"content-length", length.encode()))
+            return _httpx_objects.request(
+                method.upper(), url, _httpx_objects.headers_from_triples(headers), content, {}
+            )
+        json_type = {"Content-Type": "application/json"} if body is not None else None
+        merged = self._merged_headers(options, json_type)
+        if "host" not in merged:
+            merged["Host"] = url.netloc.decode("ascii")
+        if length is not None and "content-length" not in merged:
+            merged["Content-Length"] = length
+        request = httpx.Request(method, url, headers=merged, stream=httpx.ByteStream(content))
         request._content = content  # what read() would set: .content works, as with content=
         return request
 
@@ -148,14 +155,16 @@ class RequestBuilder:
             headers.update(options.extra_headers)
         return headers
 
-    def _url(self, path: str) -> httpx.URL:
-        url = self._urls.get(path)
-        if url is None:
+    def _url(self, path: str) -> tuple[httpx.URL, Triple]:
+        """The URL of ``path`` and its ``Host`` header, made once per path."""
+        found = self._urls.get(path)
+        if found is None:
             absolute = path.startswith(("http://", "https://"))
             url = httpx.URL(path if absolute else self.base_url + path)
+            found = (url, (b"Host", b"host", url.netloc))
             if len(self._urls) < _URL_CACHE_SIZE:
-                self._urls[path] = url
-        return url
+                self._urls[path] = found
+        return found
 
 
 def encode_json(body: object) -> bytes:

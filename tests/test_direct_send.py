@@ -250,6 +250,73 @@ def test_urls_are_parsed_once_per_url_object() -> None:
     assert len(transport._urls) <= 256
 
 
+@pytest.mark.asyncio
+async def test_a_path_url_is_parsed_once_for_every_call(
+    loopback: LoopbackServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The builder's URL object reaches the transport (not a copy per request), so the
+    transport's cache by object parses it once."""
+    loopback.default(PATH, Reply(200, completion_json()))
+    async with gloo("aiohttp", loopback.url, clock) as client:
+        transport = client._transport.state.http()._transport
+        assert isinstance(transport, AiohttpTransport)
+        parsed: list[str] = []
+        parse = transport._url
+
+        def counting(url: str, **kwargs: Any) -> Any:
+            parsed.append(url)
+            return parse(url, **kwargs)
+
+        monkeypatch.setattr(transport, "_url", counting)
+        for _ in range(3):
+            await complete(client)
+    assert parsed == [loopback.url + PATH]
+
+
+@pytest.mark.asyncio
+async def test_the_owned_transport_leaves_the_loop_checks_to_the_pool(
+    loopback: LoopbackServer, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AsyncGloo's pool checks the event loop and the process before every request, so its
+    own aiohttp transport does not check them again; a transport given by the user does."""
+    from gloo_ai.transports import _aiohttp
+
+    loopback.default(PATH, Reply(200, completion_json()))
+    lookups: list[object] = []
+    running = _aiohttp._running_asyncio_loop
+
+    def counting() -> Any:
+        lookups.append(None)
+        return running()
+
+    monkeypatch.setattr(_aiohttp, "_running_asyncio_loop", counting)
+    async with gloo("aiohttp", loopback.url, clock) as client:
+        for _ in range(3):
+            await complete(client)
+    assert len(lookups) == 1  # when the session was created
+    lookups.clear()
+    async with gloo("aiohttp_given", loopback.url, clock) as client:
+        for _ in range(3):
+            await complete(client)
+    assert len(lookups) == 3
+
+
+@pytest.mark.parametrize(
+    "value", [b"plain", "Jos\u00e9".encode(), b"Jos\xe9"], ids=["ascii", "utf-8", "latin-1"]
+)
+def test_request_headers_are_decoded_as_httpx_would(value: bytes) -> None:
+    """The SDK sends ASCII headers only; a request of the user's httpx client through the
+    transport may carry others, decoded with httpx's encoding for the whole set."""
+    from gloo_ai.transports._aiohttp import _aiohttp_headers
+
+    headers = httpx.Headers([(b"X-Name", value), (b"Content-Length", b"2"), (b"Accept", b"*/*")])
+    encoding = headers.encoding
+    assert _aiohttp_headers(headers) == [
+        ("X-Name", value.decode(encoding)),
+        ("Accept", "*/*"),
+    ]
+
+
 # --- call options ---------------------------------------------------------------------------
 
 

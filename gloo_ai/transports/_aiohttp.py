@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 import httpx
 
+from .. import _httpx_objects
 from .._config import DEFAULT_CONNECTION_LIMITS, DEFAULT_TIMEOUT
 from .._exceptions import ConfigurationError
 from .._limits import ERROR_BODY_BYTES, WHOLE_BODY
@@ -118,8 +119,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._closed = False
         self._urls: dict[int, tuple[httpx.URL, Any]] = {}
         self._timeouts: dict[tuple[float | None, ...], Any] = {}
+        self._owner_checks_loop = False
+
+    def _skip_own_loop_checks(self) -> None:
+        """Skip this transport's own event loop and fork checks once its session exists:
+        for an owner that makes both before every request it sends here (AsyncGloo's pool,
+        which then builds a new transport), and saves the two system calls they cost."""
+        self._owner_checks_loop = True
 
     def _get_session(self) -> Any:
+        session = self._session
+        if session is not None and self._owner_checks_loop:
+            return session
         loop = _running_asyncio_loop()
         if self._closed:
             raise RuntimeError("This AiohttpTransport has been closed.")
@@ -192,13 +203,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             body = request.content  # a body the SDK built is known already
         except httpx.RequestNotRead:
             body = await request.aread()
-        headers = request.headers
-        encoding = headers.encoding
-        pairs = [
-            (name.decode(encoding), value.decode(encoding))
-            for name, value in headers.raw
-            if name.lower() not in _FRAMING_HEADERS
-        ]
+        pairs = _aiohttp_headers(request.headers)
         timeout = self._client_timeout(request.extensions.get("timeout") or {})
         try:
             response = await session.request(
@@ -232,12 +237,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 stream = httpx.ByteStream(content)
         else:
             stream = _ResponseStream(aiohttp, response, request)
-        answer = httpx.Response(
-            status_code=status,
-            headers=response.raw_headers,
-            stream=stream,
-            request=request,
-            extensions=_response_extensions(response.version, response.reason),
+        answer = _httpx_objects.response(
+            status,
+            _httpx_objects.headers_from_pairs(response.raw_headers),
+            stream,
+            request,
+            _response_extensions(response.version, response.reason),
         )
         if content is not None:
             answer._content = content  # read: .content and .json() work at once
@@ -273,6 +278,27 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session, self._session = self._session, None
         if session is not None:
             await session.close()
+
+
+def _aiohttp_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
+    """The request's headers as aiohttp takes them (text), less those that frame the body.
+
+    Decoded as httpx's ``headers.encoding`` would: ASCII when every header is, which is
+    checked by decoding them (one pass instead of two)."""
+    triples = _httpx_objects.header_triples(headers)
+    try:
+        return [
+            (name.decode("ascii"), value.decode("ascii"))
+            for name, lowered, value in triples
+            if lowered not in _FRAMING_HEADERS
+        ]
+    except UnicodeDecodeError:
+        encoding = headers.encoding
+        return [
+            (name.decode(encoding), value.decode(encoding))
+            for name, lowered, value in triples
+            if lowered not in _FRAMING_HEADERS
+        ]
 
 
 def _response_extensions(version: Any, reason: str | None) -> Mapping[str, Any]:
