@@ -31,6 +31,7 @@ __all__ = [
     "names_any",
     "request",
     "response",
+    "set_header",
 ]
 
 Triple = tuple[bytes, bytes, bytes]
@@ -182,3 +183,20 @@ def header_value(headers: httpx.Headers, lowered: bytes) -> str | None:
     except UnicodeDecodeError:
         encoding = headers.encoding
         return ", ".join([value.decode(encoding) for value in values])
+
+
+def set_header(headers: httpx.Headers, triple: Triple) -> None:
+    """``headers[name] = value`` for a header already in httpx's form (as `Triple`): it
+    replaces the headers of that name (the first in place), or comes after the others."""
+    if not FAST:  # pragma: no cover - another httpx layout
+        headers[triple[0].decode()] = triple[2].decode()
+        return
+    triples: list[Triple] = headers._list
+    lowered = triple[1]
+    found = [i for i, (_, name, _) in enumerate(triples) if name == lowered]
+    for i in reversed(found[1:]):
+        del triples[i]
+    if found:
+        triples[found[0]] = triple
+    else:
+        triples.append(triple)

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import threading
 import weakref
 from collections.abc import Coroutine
 from typing import Any, Literal
@@ -52,6 +53,15 @@ def _current_loop() -> object:
         "AsyncGloo must be used inside a running event loop: call it with `await` from an "
         "async function run by asyncio.run() or trio.run()."
     )
+
+
+def _runs_here(loop: object) -> bool:
+    """Whether ``loop`` is an asyncio loop running in this thread now, and so the running
+    loop (a thread runs one asyncio loop at a time): the check of every request, without
+    `asyncio.get_running_loop`, which makes a system call each time (getpid, for its fork
+    check; forks are caught by `_after_fork_in_child`). A loop without asyncio's
+    ``_thread_id`` (a trio token, uvloop) is never "here": the full check runs."""
+    return getattr(loop, "_thread_id", None) == threading.get_ident()
 
 
 def _running_loop() -> object | None:
@@ -199,6 +209,11 @@ class HttpState:
 
         Raises `ConfigurationError` once the client is closed, before anything is sent.
         """
+        loop = self._loop
+        if not self._forked and _runs_here(loop):  # the common case: the loop of last time
+            if self._http.is_closed:
+                raise ConfigurationError(_CLOSED)
+            return self._http
         loop = _current_loop()
         if self._http.is_closed:
             raise ConfigurationError(_CLOSED)

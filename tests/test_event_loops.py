@@ -212,3 +212,61 @@ def test_a_client_used_by_a_second_loop_while_the_first_is_alive_raises(
         alive.close()
     assert loopback.count(V2_PATH) == 1
     assert loopback.wait_closed() == 0
+
+
+def test_a_client_bound_to_a_loop_running_in_another_thread_raises_here(
+    loopback: LoopbackServer,
+) -> None:
+    """The per-request check that skips `get_running_loop` (the bound loop runs in this
+    thread) sees that the bound loop runs in another thread, and the full check raises."""
+    import threading
+
+    serve(loopback)
+    client = AsyncGloo(api_key="k", base_url=loopback.url)
+
+    async def call() -> ChatCompletion:
+        return await client.chat.completions.create(messages=MESSAGES, model="m")
+
+    other = asyncio.new_event_loop()
+    thread = threading.Thread(target=other.run_forever)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(call(), other).result(10)
+        with pytest.raises(RuntimeError, match="one AsyncGloo per event loop"):
+            asyncio.run(call())
+        asyncio.run_coroutine_threadsafe(client.aclose(), other).result(10)
+    finally:
+        other.call_soon_threadsafe(other.stop)
+        thread.join(10)
+        other.close()
+    assert loopback.count(V2_PATH) == 1
+
+
+def test_the_running_loop_is_looked_up_once_per_loop(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`asyncio.get_running_loop` makes a system call; the pool asks it when the loop may
+    have changed (the first call, a new asyncio.run), not on every request."""
+    from gloo_ai import _pool
+
+    serve(loopback)
+    lookups: list[object] = []
+    current = _pool._current_loop
+
+    def counting() -> object:
+        lookups.append(None)
+        return current()
+
+    monkeypatch.setattr(_pool, "_current_loop", counting)
+    client = AsyncGloo(api_key="k", base_url=loopback.url)
+
+    async def calls() -> None:
+        for _ in range(3):
+            await client.chat.completions.create(messages=MESSAGES, model="m")
+
+    asyncio.run(calls())
+    assert len(lookups) == 1
+    asyncio.run(calls())  # a new loop: looked up again, and the pool rebound
+    assert len(lookups) == 2
+    assert client._transport.state.rebinds == 1
+    asyncio.run(client.aclose())

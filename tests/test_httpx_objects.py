@@ -132,3 +132,31 @@ def test_another_layout_of_httpx_is_noticed(monkeypatch: pytest.MonkeyPatch) -> 
 
     monkeypatch.setattr(httpx.Request, "__init__", with_more)
     assert not objects._same_layout()
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        [(b"Accept", b"*/*")],  # absent: added last
+        [(b"Authorization", b"old"), (b"Accept", b"*/*")],  # present: replaced in place
+        [(b"authorization", b"a"), (b"Accept", b"*/*"), (b"AUTHORIZATION", b"b")],  # twice
+    ],
+)
+def test_set_header_is_httpx_setitem(raw: list[tuple[bytes, bytes]]) -> None:
+    expected = httpx.Headers(raw)
+    expected["Authorization"] = "Bearer k"
+    made = httpx.Headers(raw)
+    objects.set_header(made, (b"Authorization", b"authorization", b"Bearer k"))
+    assert vars(made) == vars(expected)
+
+
+def test_an_api_key_header_is_set_as_httpx_sets_it() -> None:
+    from gloo_ai._auth import ApiKeyAuth
+
+    request = httpx.Request("POST", URL, headers={"Authorization": "x", "Accept": "*/*"})
+    ApiKeyAuth("k").authorize(request)
+    assert request.headers.raw[-1] == (b"Accept", b"*/*")
+    assert request.headers.get_list("authorization") == ["Bearer k"]
+    odd = httpx.Request("GET", URL)
+    with pytest.raises(UnicodeEncodeError):  # as httpx raises it: nothing is sent
+        ApiKeyAuth("\ud800").authorize(odd)

@@ -70,6 +70,26 @@ async def test_a_lone_surrogate_in_the_body_is_refused(client: AsyncGloo, v2: re
     assert v2.call_count == 0
 
 
+@pytest.mark.asyncio
+async def test_a_body_that_refers_to_itself_is_refused(client: AsyncGloo, v2: respx.Route) -> None:
+    loop: dict[str, object] = {}
+    loop["self"] = loop
+    with pytest.raises(InvalidArgumentError, match="refers to itself"):
+        await client.chat.completions.create(messages=MESSAGES, extra_body={"meta": loop})
+    assert v2.call_count == 0
+
+
+def test_the_json_encoder_writes_what_json_dumps_writes() -> None:
+    """The encoder made once writes the bytes ``json.dumps`` writes with the same settings."""
+    import json
+
+    from gloo_ai._request_builder import encode_json
+
+    for body in [{"a": [1, 2.5, None, True], "b": 'caf\u00e9 \u2603 "q"\n'}, "s", 1e16, [], {}]:
+        expected = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+        assert encode_json(body) == expected.encode()
+
+
 BAD_HEADERS: list[object] = [
     {"X-Trace": 42},
     {"X-Trace": None},

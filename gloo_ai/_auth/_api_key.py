@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator, Generator
 import httpx
 
 from .._exceptions import ConfigurationError
+from .._httpx_objects import Triple, set_header
 from .._settings import NO_CREDENTIALS
 
 __all__ = ["SYNC_MESSAGE", "ApiKeyAuth", "NoCredentialsAuth", "bearer"]
@@ -30,6 +31,14 @@ class ApiKeyAuth(httpx.Auth):
     def __init__(self, api_key: str) -> None:
         self._key = api_key
         self._header = bearer(api_key)
+        try:  # the header as httpx keeps it, set without httpx's per-call encoding
+            self._triple: Triple | None = (
+                b"Authorization",
+                b"authorization",
+                self._header.encode(),
+            )
+        except UnicodeEncodeError:  # httpx raises it when the header is set
+            self._triple = None
 
     def __repr__(self) -> str:
         return "ApiKeyAuth(api_key='***')"
@@ -41,7 +50,10 @@ class ApiKeyAuth(httpx.Auth):
         """Set the key's ``Authorization`` header on ``request``: the whole flow, which needs
         no I/O and no second request (a 401 is the answer), so a sender may call it
         directly instead of running the flow."""
-        request.headers["Authorization"] = self._header
+        if self._triple is None:
+            request.headers["Authorization"] = self._header
+        else:
+            set_header(request.headers, self._triple)
         return request
 
     async def async_auth_flow(
