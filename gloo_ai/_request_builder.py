@@ -102,9 +102,10 @@ class RequestBuilder:
     ) -> httpx.Request:
         """Build the request for one attempt.
 
-        ``body`` is None (no body), a `MultipartBody` (streamed anew for each attempt), or
-        anything JSON-serialisable; ``encoded`` is that JSON already encoded, so that a
-        retried call does not encode it again.
+        ``body`` is None (no body, or one given as ``encoded``), a `MultipartBody`
+        (streamed anew for each attempt), or anything JSON-serialisable; ``encoded`` is a
+        JSON body already encoded (a retried call does not encode it again, and the call
+        need not keep the body itself while it waits).
         """
         url, host = self._url(path)
         params = options.query
@@ -116,7 +117,9 @@ class RequestBuilder:
                 method, url, headers=headers, content=body.stream(), params=params
             )
         else:
-            request = self._bytes_request(method, url, host, body, encoded, options, params)
+            if encoded is None and body is not None:
+                encoded = encode_json(body)
+            request = self._bytes_request(method, url, host, encoded, options, params)
         request.extensions[EXTENSION] = self.limits
         if not options.stream:
             request.extensions[WHOLE_BODY] = self.limits.response_bytes
@@ -132,30 +135,28 @@ class RequestBuilder:
         method: str,
         url: httpx.URL,
         host: Triple,
-        body: object | None,
         encoded: bytes | None,
         options: RequestOptions,
         params: Mapping[str, Any] | None,
     ) -> httpx.Request:
-        """A request with a JSON body, or none, with the headers httpx would add (``Host``,
-        ``Content-Length``) set here, so that httpx does not rebuild the header list."""
-        content = b""
-        if body is not None:
-            content = encoded if encoded is not None else encode_json(body)
+        """A request with a JSON body (``encoded``), or none, with the headers httpx would
+        add (``Host``, ``Content-Length``) set here, so that httpx does not rebuild the
+        header list."""
+        content = encoded if encoded is not None else b""
         if params is not None:
             url = httpx.URL(url, params=params)
         length = str(len(content)) if content or method in _BODY_METHODS else None
         triples = self._triples
         if triples is not None and not options.extra_headers:  # the common case: no merging
             headers = [host, *triples, _ACCEPT_TRIPLE[options.stream]]
-            if body is not None:
+            if encoded is not None:
                 headers.append(_JSON_TYPE)
             if length is not None:
                 headers.append((b"Content-Length", b"content-length", length.encode()))
             return _httpx_objects.request(
                 method.upper(), url, _httpx_objects.headers_from_triples(headers), content, {}
             )
-        json_type = {"Content-Type": "application/json"} if body is not None else None
+        json_type = {"Content-Type": "application/json"} if encoded is not None else None
         merged = self._merged_headers(options, json_type)
         if "host" not in merged:
             merged["Host"] = url.netloc.decode("ascii")

@@ -126,12 +126,16 @@ class Requester:
             options: the caller's options and the method's policy (auth, retry, query).
             parse: turns the 2xx response into the result.
         """
-        hooks = self._transport.instrumentation.hooks
-        if hooks is None:
-            return self._send(method, path, body, options, parse)
+        if RAW_RESPONSE.get():  # with_raw_response: the response, parsed on demand
+            parse = functools.partial(_raw_response, parse)  # type: ignore[assignment]
         transport = self._transport
+        hooks = transport.instrumentation.hooks
+        if hooks is None:
+            return transport.request(method, path, body=body, options=options, parse=parse)
         return hooks.call(
-            functools.partial(self._send, method, path, body, options, parse),
+            functools.partial(
+                transport.request, method, path, body=body, options=options, parse=parse
+            ),
             method=method,
             path=path,
             base_url=transport.base_url,
@@ -139,20 +143,6 @@ class Requester:
             options=options,
             clock=transport.clock,
         )
-
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        body: object | None,
-        options: RequestOptions,
-        parse: Callable[[httpx.Response], _R],
-    ) -> _R:
-        raw = RAW_RESPONSE.get()
-        response = await self._transport.request(method, path, body=body, options=options)
-        if raw:
-            return APIResponse(response, functools.partial(parse, response))  # type: ignore[return-value]
-        return parse(response)
 
     @overload
     async def call(
@@ -288,3 +278,9 @@ def request_options(
 @functools.lru_cache(maxsize=128)
 def _list_adapter(item: Any) -> pydantic.TypeAdapter[Any]:
     return pydantic.TypeAdapter(list[item])
+
+
+def _raw_response(
+    parse: Callable[[httpx.Response], _R], response: httpx.Response
+) -> APIResponse[_R]:
+    return APIResponse(response, functools.partial(parse, response))

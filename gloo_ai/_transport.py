@@ -3,7 +3,7 @@
 Every call goes through `Transport.request` (API calls, with the call's body kind, auth and
 retry policy) or `Transport.send_token_request` (the token endpoint's own request, without
 auth); both share one retry loop, `Transport._send`, the pure policy in `_retry.py` and the
-call's one budget (`_budget.py`). One method per concern: `_attempt` sends one request and
+call's one budget (`_budget.py`). One method per concern: `_send` sends each attempt and
 says where it failed, `_retry_failure` and `_retry_status` decide and wait, `_status_error`
 builds the error.
 """
@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import functools
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, TypeVar
 
 import httpx
 
+from ._auth import ApiKeyAuth
 from ._budget import CURRENT_CALL, CallBudget, tighter_timeout
 from ._config import (
     DEFAULT_MAX_RATE_LIMIT_RETRIES,
@@ -54,6 +55,7 @@ NO_BODY: Any = None
 """The body of a call that sends none (GET, most DELETEs)."""
 
 _V = TypeVar("_V")
+_R = TypeVar("_R")
 
 
 class Transport:
@@ -121,13 +123,22 @@ class Transport:
         }
         return Transport(self.state, **{**settings, **changes})
 
-    async def request(
-        self, method: str, path: str, *, body: object | None, options: RequestOptions
-    ) -> httpx.Response:
-        """Send a call with retries; return a 2xx response (unread if ``options.stream``).
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: object | None,
+        options: RequestOptions,
+        parse: Callable[[httpx.Response], _R],
+    ) -> Coroutine[Any, Any, _R]:
+        """Send a call with retries: await the result for ``parse`` of its 2xx response
+        (unread if ``options.stream``).
 
         The call gets one `CallBudget` (its retries of errors and of rate limits, its one 401
-        replay, its timeout), shared with the token request it may wait for.
+        replay, its timeout), shared with the token request it may wait for. A plain
+        function that returns the call's coroutine (one frame less per call): a body JSON
+        cannot carry raises here, before anything is sent.
         """
         encoded = None
         policy = options.retry
@@ -143,20 +154,25 @@ class Transport:
             if isinstance(options.timeout, NotGiven)
             else timeout_extension(options.timeout),
         )
-        current = CURRENT_CALL.set(budget)
-        try:
-            return await self._send(
-                functools.partial(
-                    self.builder.build, method, path, body=body, options=options, encoded=encoded
-                ),
-                auth=self.state.auth if options.auth else None,
-                stream=options.stream,
-                policy=policy,
-                budget=budget,
-                retry_read_errors=_given(options.retry_read_errors, self.retry_read_errors),
-            )
-        finally:
-            CURRENT_CALL.reset(current)
+        auth = self.state.auth if options.auth else None
+        return self._send(
+            functools.partial(  # a JSON body as encoded only: the dict is not kept meanwhile
+                self.builder.build,
+                method,
+                path,
+                body=None if encoded is not None else body,
+                options=options,
+                encoded=encoded,
+            ),
+            auth=auth,
+            stream=options.stream,
+            policy=policy,
+            budget=budget,
+            retry_read_errors=_given(options.retry_read_errors, self.retry_read_errors),
+            parse=parse,
+            # Only the token flow reads the budget (its token request, its 401 replay).
+            publish=auth is not None and not isinstance(auth, ApiKeyAuth),
+        )
 
     async def send_token_request(self, build: Callable[[], httpx.Request]) -> httpx.Response:
         """Send the token endpoint's request (built anew per attempt) without auth.
@@ -184,6 +200,7 @@ class Transport:
             policy="idempotent",
             budget=budget,
             retry_read_errors=True,
+            parse=_as_is,
         )
 
     async def _send(
@@ -195,56 +212,59 @@ class Transport:
         policy: RetryPolicy,
         budget: CallBudget,
         retry_read_errors: bool,
-    ) -> httpx.Response:
-        attempts = 0
-        while True:
-            request = build()
-            attempts += 1
-            started = self.clock.monotonic()
-            try:
-                response = await self._attempt(request, auth=auth, stream=stream)
-            except Failed as failed:
-                log_attempt(
-                    request,
-                    attempts,
-                    self.clock.monotonic() - started,
-                    failure=f"{type(failed.error).__name__} ({failed.failure})",
-                )
-                if await self._retry_failure(failed, policy, budget, retry_read_errors):
-                    continue
-                raise transport_error(
-                    failed.error, request, attempts, note=read_error_note(failed, policy)
-                ) from failed.error
-            log_attempt(request, attempts, self.clock.monotonic() - started, response=response)
-            if response.is_success:
-                return response
-            if await self._retry_status(response, policy, budget):
-                continue
-            raise await self._status_error(response)
-
-    async def _attempt(
-        self, request: httpx.Request, *, auth: httpx.Auth | None, stream: bool
-    ) -> httpx.Response:
-        """One request; its body read unless streamed (an error answer's body always is).
+        parse: Callable[[httpx.Response], _R],
+        publish: bool = False,
+    ) -> _R:
+        """The retry loop: each attempt's request sent, its body read unless streamed (an
+        error answer's body always is), the failure or answer retried or raised; ``parse``
+        of the 2xx response returned. ``publish``: the budget is the call's `CURRENT_CALL`.
 
         A 2xx body is read up to ``limits.response_bytes`` (`ResponseTooLargeError` past it,
         not retried); an error body once, at most its first `ERROR_BODY_BYTES` (one cut
-        short: its status alone decides). Raises `Failed`, which says whether the failure
-        came before or after the answer's head (what decides whether the request may have
-        run).
+        short: its status alone decides). A failure is placed before or after the answer's
+        head (`Failed`): that decides whether the request may have run.
         """
+        current = CURRENT_CALL.set(budget) if publish else None
         try:
-            response = await self.state.send(request, auth=auth)
-        except httpx.TransportError as exc:
-            raise Failed(exc, failure_before_answer(exc), request) from exc
-        if not response.is_success:
-            await read_error_body(response)
-        elif not stream:
-            try:
-                await read_body(response, self.limits.response_bytes)
-            except httpx.TransportError as exc:
-                raise Failed(exc, "answer_cut", request) from exc
-        return response
+            attempts = 0
+            while True:
+                request = build()
+                attempts += 1
+                started = self.clock.monotonic()
+                failed: Failed | None = None
+                try:
+                    response = await self.state.send(request, auth=auth)
+                except httpx.TransportError as exc:
+                    failed = Failed(exc, failure_before_answer(exc), request)
+                else:
+                    if not response.is_success:
+                        await read_error_body(response)
+                    elif not stream:
+                        try:
+                            await read_body(response, self.limits.response_bytes)
+                        except httpx.TransportError as exc:
+                            failed = Failed(exc, "answer_cut", request)
+                if failed is not None:
+                    log_attempt(
+                        request,
+                        attempts,
+                        self.clock.monotonic() - started,
+                        failure=f"{type(failed.error).__name__} ({failed.failure})",
+                    )
+                    if await self._retry_failure(failed, policy, budget, retry_read_errors):
+                        continue
+                    raise transport_error(
+                        failed.error, request, attempts, note=read_error_note(failed, policy)
+                    ) from failed.error
+                log_attempt(request, attempts, self.clock.monotonic() - started, response=response)
+                if response.is_success:
+                    return parse(response)
+                if await self._retry_status(response, policy, budget):
+                    continue
+                raise await self._status_error(response)
+        finally:
+            if current is not None:
+                CURRENT_CALL.reset(current)
 
     async def _retry_failure(
         self, failed: Failed, policy: RetryPolicy, budget: CallBudget, retry_read_errors: bool
@@ -312,6 +332,10 @@ class Transport:
                 f"{MAX_RETRY_AFTER:.0f} s this client waits by itself: retry after that."
             )
         return make_status_error(response, body=body_of(response), retry_after=wait, note=note)
+
+
+def _as_is(response: httpx.Response) -> httpx.Response:
+    return response
 
 
 def _given(value: _V | NotGiven, default: _V) -> _V:

@@ -332,3 +332,35 @@ async def test_status_errors_name_the_full_url() -> None:
         async with credentials() as client:
             with pytest.raises(Exception, match=f"from POST {V2_URL}"):
                 await client.chat.completions.create(messages=[{"role": "user", "content": "x"}])
+
+
+# --- the call's budget, as the token flow sees it ---------------------------------------------
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("with_credentials", [True, False], ids=["token flow", "api key"])
+async def test_the_call_budget_is_published_to_the_token_flow_only(
+    with_credentials: bool, clock: FakeClock
+) -> None:
+    """The token flow reads the waiting call's budget (its token request, its 401 replay)
+    from `CURRENT_CALL`; an API key's flow reads nothing, so its calls do not set it."""
+    from gloo_ai._budget import CURRENT_CALL, CallBudget
+
+    seen: list[object] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(CURRENT_CALL.get())
+        return httpx.Response(200, json=completion_json())
+
+    with respx.mock(assert_all_called=False) as router:
+        router.post(TOKEN_URL).respond(200, json=token_json())
+        router.post(V2_URL).mock(side_effect=answer)
+        client = credentials(clock) if with_credentials else AsyncGloo(api_key="k", _clock=clock)
+        async with client:
+            await client.chat.completions.create(messages=[{"role": "user", "content": "Hi"}])
+    assert len(seen) == 1
+    if with_credentials:
+        assert isinstance(seen[0], CallBudget)
+    else:
+        assert seen[0] is None
+    assert CURRENT_CALL.get() is None  # reset after the call
