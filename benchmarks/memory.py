@@ -1,8 +1,10 @@
 """One client, 1,000 requests in flight, in a fresh process: ``python -m benchmarks.memory``.
 
 The server holds every answer until all of them have arrived (``?hold=N``), so the client
-really has N requests open at once. Two passes: peak RSS first (no tracing), then the
-tracemalloc peak (tracing slows Python down and costs memory of its own). Prints JSON.
+really has N requests open at once. Three passes: peak RSS first (no tracing), then the
+tracemalloc peak (tracing slows Python down and costs memory of its own), then the objects
+the garbage collector tracks per request held in flight (what each of its collections has
+to walk; a count, the same from run to run). Prints JSON.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import gc
 import json
 import tracemalloc
+from typing import Any
 
 from .clients import FACTORIES
 
@@ -48,13 +51,37 @@ async def _main(client_name: str, url: str, n: int) -> dict[str, float]:
     await burst()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    objects = await _held_objects(client, n)
     await client.aclose()
     return {
         "rss_delta_mib": (rss_peak - rss_before) / 1024,
         "rss_peak_mib": rss_peak / 1024,
         "traced_peak_mib": (peak - base) / 2**20,
         "traced_peak_kib_per_request": (peak - base) / 1024 / n,
+        "gc_objects_per_request": objects,
     }
+
+
+async def _held_objects(client: Any, n: int) -> float:
+    """GC-tracked objects per request while ``n`` requests wait for their answers.
+
+    The server holds them for one request more (``hold=n+1``); once the count of objects
+    stops growing, all are waiting; one more request then releases them all."""
+    query = {"hold": str(n + 1)}
+    gc.collect()
+    before = len(gc.get_objects())
+    tasks = [asyncio.ensure_future(client.complete(query)) for _ in range(n)]
+    held, last = 0, -1
+    for _ in range(100):  # at most 20 s
+        await asyncio.sleep(0.2)
+        held = len(gc.get_objects())
+        if held == last:
+            break
+        last = held
+    gc.collect()
+    held = len(gc.get_objects())
+    await asyncio.gather(client.complete(query), *tasks)
+    return (held - before) / n
 
 
 def main() -> None:

@@ -403,7 +403,8 @@ def report(result: dict[str, Any]) -> None:
             print(
                 f"  {name:12s} RSS +{f['rss_delta_mib']:6.1f} MiB   tracemalloc peak "
                 f"{f['traced_peak_mib']:6.1f} MiB "
-                f"{_ratio(f['traced_peak_mib'], floor.get('traced_peak_mib', 0))}"
+                f"{_ratio(f['traced_peak_mib'], floor.get('traced_peak_mib', 0))}   "
+                f"GC-tracked objects/request {f.get('gc_objects_per_request', float('nan')):6.1f}"
             )
 
 
