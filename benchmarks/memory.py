@@ -65,12 +65,13 @@ async def _main(client_name: str, url: str, n: int) -> dict[str, float]:
 async def _held_objects(client: Any, n: int) -> float:
     """GC-tracked objects per request while ``n`` requests wait for their answers.
 
-    The server holds them for one request more (``hold=n+1``); once the count of objects
-    stops growing, all are waiting; one more request then releases them all."""
-    query = {"hold": str(n + 1)}
+    ``n - 1`` requests are held for one more (``hold=n``: the ``n``-th, which a client
+    capped at ``n`` connections can still send); once the count of objects stops growing,
+    all are waiting, and the ``n``-th releases them."""
+    query = {"hold": str(n)}
     gc.collect()
     before = len(gc.get_objects())
-    tasks = [asyncio.ensure_future(client.complete(query)) for _ in range(n)]
+    tasks = [asyncio.ensure_future(client.complete(query)) for _ in range(n - 1)]
     held, last = 0, -1
     for _ in range(100):  # at most 20 s
         await asyncio.sleep(0.2)
@@ -81,7 +82,7 @@ async def _held_objects(client: Any, n: int) -> float:
     gc.collect()
     held = len(gc.get_objects())
     await asyncio.gather(client.complete(query), *tasks)
-    return (held - before) / n
+    return (held - before) / (n - 1)
 
 
 def main() -> None:

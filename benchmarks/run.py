@@ -264,7 +264,8 @@ def memory(url: str, names: list[str], n: int) -> dict[str, Any]:
             check=False,
         )
         if proc.returncode:
-            out[name] = {"error": proc.stderr.strip().splitlines()[-1]}
+            lines = proc.stderr.strip().splitlines()
+            out[name] = {"error": lines[-1] if lines else f"exit code {proc.returncode}"}
         else:
             out[name] = json.loads(proc.stdout)
     return out
