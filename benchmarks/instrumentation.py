@@ -97,17 +97,15 @@ async def paired():
     import statistics
 
     from gloo_ai import _requester
-    from gloo_ai._response import RAW_RESPONSE, APIResponse
+    from gloo_ai._response import RAW_RESPONSE
 
     with_check = _requester.Requester.request
 
-    async def without_hooks(self, method, path, *, body=None, options=_requester._NO_OPTIONS,
-                            parse):
-        raw = RAW_RESPONSE.get()
-        response = await self._transport.request(method, path, body=body, options=options)
-        if raw:
-            return APIResponse(response, functools.partial(parse, response))
-        return parse(response)
+    def without_hooks(self, method, path, *, body=None, options=_requester._NO_OPTIONS,
+                      parse):
+        if RAW_RESPONSE.get():
+            parse = functools.partial(_requester._raw_response, parse)
+        return self._transport.request(method, path, body=body, options=options, parse=parse)
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
     ratios = []
