@@ -117,8 +117,8 @@ def _public_response(
     request: httpx.Request,
     extensions: Mapping[str, Any],
 ) -> httpx.Response:
-    return httpx.Response(
-        status_code, headers=headers, stream=stream, request=request, extensions=extensions
+    return httpx.Response(  # copied: some httpx versions keep the mapping given
+        status_code, headers=headers, stream=stream, request=request, extensions=dict(extensions)
     )
 
 
