@@ -307,11 +307,11 @@ async def test_the_owned_transport_leaves_the_loop_checks_to_the_pool(
 def test_request_headers_are_decoded_as_httpx_would(value: bytes) -> None:
     """The SDK sends ASCII headers only; a request of the user's httpx client through the
     transport may carry others, decoded with httpx's encoding for the whole set."""
-    from gloo_ai.transports._aiohttp import _aiohttp_headers
+    from gloo_ai.transports._aiohttp_convert import aiohttp_headers
 
     headers = httpx.Headers([(b"X-Name", value), (b"Content-Length", b"2"), (b"Accept", b"*/*")])
     encoding = headers.encoding
-    assert _aiohttp_headers(headers) == [
+    assert aiohttp_headers(headers) == [
         ("X-Name", value.decode(encoding)),
         ("Accept", "*/*"),
     ]

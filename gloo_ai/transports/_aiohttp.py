@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Mapping
-from typing import TYPE_CHECKING, Any, Final, NoReturn
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -21,6 +21,13 @@ from .. import _httpx_objects
 from .._config import DEFAULT_CONNECTION_LIMITS, DEFAULT_TIMEOUT
 from .._exceptions import ConfigurationError
 from .._limits import ERROR_BODY_BYTES, WHOLE_BODY
+from ._aiohttp_convert import (
+    FailedBody,
+    ResponseStream,
+    aiohttp_headers,
+    raise_mapped,
+    response_extensions,
+)
 
 if TYPE_CHECKING:
     import ssl
@@ -42,8 +49,6 @@ _NEEDS_ASYNCIO = (
 # call wait for as long as a model thinks).
 DEFAULT_LIMIT = DEFAULT_CONNECTION_LIMITS.max_connections or 1000
 
-# Request headers that describe the body as httpx framed it; aiohttp frames the bytes itself.
-_FRAMING_HEADERS = frozenset({b"transfer-encoding", b"content-length"})
 # How many parsed URLs and timeouts a transport keeps (the SDK uses a handful of each).
 _CACHE_SIZE = 256
 
@@ -203,7 +208,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             body = request.content  # a body the SDK built is known already
         except httpx.RequestNotRead:
             body = await request.aread()
-        pairs = _aiohttp_headers(request.headers)
+        pairs = aiohttp_headers(request.headers)
         timeout = self._client_timeout(request.extensions.get("timeout") or {})
         try:
             response = await session.request(
@@ -215,7 +220,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 timeout=timeout,
             )
         except Exception as exc:
-            _raise_mapped(aiohttp, exc, request, connecting=True)
+            raise_mapped(aiohttp, exc, request, connecting=True)
         stream: httpx.AsyncByteStream
         content: bytes | None = None
         whole = request.extensions.get(WHOLE_BODY)
@@ -231,18 +236,18 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 content = await response.read()
             except Exception as exc:
                 response.close()
-                stream = _FailedBody(aiohttp, exc, request)
+                stream = FailedBody(aiohttp, exc, request)
             else:
                 response.release()
                 stream = httpx.ByteStream(content)
         else:
-            stream = _ResponseStream(aiohttp, response, request)
+            stream = ResponseStream(aiohttp, response, request)
         answer = _httpx_objects.response(
             status,
             _httpx_objects.headers_from_pairs(response.raw_headers),
             stream,
             request,
-            _response_extensions(response.version, response.reason),
+            response_extensions(response.version, response.reason),
         )
         if content is not None:
             answer._content = content  # read: .content and .json() work at once
@@ -278,112 +283,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         session, self._session = self._session, None
         if session is not None:
             await session.close()
-
-
-def _aiohttp_headers(headers: httpx.Headers) -> list[tuple[str, str]]:
-    """The request's headers as aiohttp takes them (text), less those that frame the body.
-
-    Decoded as httpx's ``headers.encoding`` would: ASCII when every header is, which is
-    checked by decoding them (one pass instead of two)."""
-    triples = _httpx_objects.header_triples(headers)
-    try:
-        return [
-            (name.decode("ascii"), value.decode("ascii"))
-            for name, lowered, value in triples
-            if lowered not in _FRAMING_HEADERS
-        ]
-    except UnicodeDecodeError:
-        encoding = headers.encoding
-        return [
-            (name.decode(encoding), value.decode(encoding))
-            for name, lowered, value in triples
-            if lowered not in _FRAMING_HEADERS
-        ]
-
-
-def _response_extensions(version: Any, reason: str | None) -> Mapping[str, Any]:
-    """httpx's response extensions from aiohttp's version and reason (httpx copies them into
-    the response); the common pair is encoded once."""
-    if version == (1, 1) and reason == "OK":
-        return _HTTP11_OK
-    return {
-        "http_version": f"HTTP/{version.major}.{version.minor}".encode(),
-        "reason_phrase": (reason or "").encode("latin-1", "replace"),
-    }
-
-
-_HTTP11_OK: Final = {"http_version": b"HTTP/1.1", "reason_phrase": b"OK"}
-
-
-class _FailedBody(httpx.AsyncByteStream):
-    """The body of an answer whose read failed in the transport: it raises the mapped
-    error when httpx reads it, where a streamed body would have failed."""
-
-    def __init__(self, aiohttp: ModuleType, exc: Exception, request: httpx.Request) -> None:
-        self._aiohttp = aiohttp
-        self._exc = exc
-        self._request = request
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self
-
-    async def __anext__(self) -> bytes:
-        _raise_mapped(self._aiohttp, self._exc, self._request, connecting=False)
-
-
-class _ResponseStream(httpx.AsyncByteStream):
-    """The body of an aiohttp response, as httpx reads it."""
-
-    def __init__(self, aiohttp: ModuleType, response: Any, request: httpx.Request) -> None:
-        self._aiohttp = aiohttp
-        self._response = response
-        self._request = request
-        self._complete = False
-        self._closed = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._response.content.iter_any():
-                yield chunk
-        except Exception as exc:
-            _raise_mapped(self._aiohttp, exc, self._request, connecting=False)
-        self._complete = True
-
-    async def aclose(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._complete:
-            self._response.release()  # back to the pool for the next request
-        else:
-            self._response.close()  # abandoned mid-body: the connection cannot be reused
-
-
-def _raise_mapped(
-    aiohttp: ModuleType, exc: Exception, request: httpx.Request, *, connecting: bool
-) -> NoReturn:
-    """Raise aiohttp's (or asyncio's) error ``exc`` as the matching httpx error."""
-    message = str(exc) or type(exc).__name__
-    connect_timeout = getattr(aiohttp, "ConnectionTimeoutError", None)
-    mapped: httpx.TransportError
-    if connect_timeout is not None and isinstance(exc, connect_timeout):
-        mapped = httpx.ConnectTimeout(message, request=request)
-    elif isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        if connect_timeout is None and connecting and "connect" in message.lower():
-            mapped = httpx.ConnectTimeout(message, request=request)  # aiohttp < 3.10
-        else:
-            mapped = httpx.ReadTimeout(message, request=request)
-    elif isinstance(exc, aiohttp.ClientConnectorError):
-        mapped = httpx.ConnectError(message, request=request)
-    elif isinstance(exc, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError)):
-        mapped = httpx.RemoteProtocolError(message, request=request)
-    elif isinstance(exc, aiohttp.InvalidURL):
-        mapped = httpx.UnsupportedProtocol(message, request=request)
-    elif isinstance(exc, (aiohttp.ClientError, OSError)):
-        mapped = httpx.ReadError(message, request=request)
-    else:
-        raise exc
-    raise mapped from exc
 
 
 def aiohttp_client(
