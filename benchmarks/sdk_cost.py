@@ -86,13 +86,6 @@ async def _per_call(fn: Callable[[], Awaitable[object]], n: int, repeats: int) -
     return best * 1e6
 
 
-def _transport_request(transport: Any, body: object, options: Any) -> Awaitable[object]:
-    try:
-        return transport.request("POST", PATH, body=body, options=options, parse=_as_is)  # type: ignore[no-any-return]
-    except TypeError:  # an SDK from before the transport took the parser
-        return transport.request("POST", PATH, body=body, options=options)  # type: ignore[no-any-return]
-
-
 def _as_is(response: object) -> object:
     return response
 
@@ -117,8 +110,8 @@ async def measure(completion: bytes, n: int, repeats: int) -> dict[str, float]:
     layers: dict[str, Callable[[], Awaitable[object]]] = {
         "transport adapter": lambda: adapter.handle_async_request(request),
         "+ send (auth, cookies)": lambda: transport.state.send(request, auth=transport.state.auth),
-        "+ Transport.request (build, encode, retry loop)": lambda: _transport_request(
-            transport, body, options
+        "+ Transport.request (build, encode, retry loop)": lambda: transport.request(
+            "POST", PATH, body=body, options=options, parse=_as_is
         ),
         "create() (arguments, body, parse)": lambda: client.chat.completions.create(
             messages=MESSAGES, model=MODEL

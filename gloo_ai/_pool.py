@@ -210,11 +210,8 @@ class HttpState:
         Raises `ConfigurationError` once the client is closed, before anything is sent.
         """
         loop = self._loop
-        if not self._forked and _runs_here(loop):  # the common case: the loop of last time
-            if self._http.is_closed:
-                raise ConfigurationError(_CLOSED)
-            return self._http
-        loop = _current_loop()
+        if self._forked or not _runs_here(loop):  # else: the loop of last time, still here
+            loop = _current_loop()
         if self._http.is_closed:
             raise ConfigurationError(_CLOSED)
         if loop is self._loop and not self._forked:
